@@ -86,6 +86,11 @@ export interface Storage {
   delete(key: string, expectedModRevision?: number): Promise<{ prev: KeyValue; revision: number }>;
   /** Watch every key under prefix for changes after `afterRevision` (0: from now). */
   watch(prefix: string, afterRevision: number, handlers: WatchHandlers): Watcher;
+  /**
+   * Ask open watches to report progress soon (onProgress), so a watcher of a quiet prefix learns the
+   * store's revision has moved on. Optional: drivers that push progress on their own omit it.
+   */
+  requestProgress?(): void;
   /** The current global revision. */
   currentRevision(): Promise<number>;
   /** The oldest revision still readable (everything below is compacted). */
