@@ -1,0 +1,28 @@
+/**
+ * @module bench/lib/harness
+ * The benchmark harness: scenarios report rows (name, value, unit, target); the runner repeats
+ * each, takes medians, prints a table and writes JSON to bench/results/.
+ */
+export interface Row { name: string; value: number; unit: string; target?: string; note?: string }
+
+export interface Scenario {
+  name: string;
+  /** What the scenario needs from the machine (e.g. 'etcd'); skipped with a note when missing. */
+  needs?: string[];
+  run(): Promise<Row[]>;
+}
+
+export function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Math.abs(v) >= 100) return v.toFixed(0);
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+export function printTable(rows: Row[]): string {
+  const head = ['metric', 'median', 'unit', 'target', 'note'];
+  const body = rows.map((r) => [r.name, fmt(r.value), r.unit, r.target ?? '', r.note ?? '']);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(w[i])).join('  ');
+  return [line(head), line(w.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n');
+}

@@ -1,0 +1,48 @@
+/**
+ * @module apiserver/authz
+ * Authorization: may this user do this verb on this resource? The chain asks each authorizer in
+ * turn; the first Allow or Deny decides. Until RBAC lands, system:masters may do everything and
+ * anonymous users reach only health, version and discovery (Kubernetes' defaults).
+ */
+import { forbidden } from '../machinery/status.js';
+import type { UserInfo } from './registry/context.js';
+import type { RequestInfo } from './request-info.js';
+
+export type Decision = 'Allow' | 'Deny' | 'NoOpinion';
+
+export interface Authorizer {
+  authorize(user: UserInfo, ri: RequestInfo): Promise<Decision> | Decision;
+}
+
+const PUBLIC_PATHS = ['/healthz', '/livez', '/readyz', '/version', '/api', '/apis', '/openapi'];
+
+export const mastersAuthorizer: Authorizer = {
+  authorize: (user) => (user.groups.includes('system:masters') ? 'Allow' : 'NoOpinion'),
+};
+
+/** What Kubernetes' system:public-info-viewer and system:discovery roles grant to everyone. */
+export const publicInfoAuthorizer: Authorizer = {
+  authorize(_user, ri) {
+    if (ri.isResourceRequest || ri.verb !== 'get') return 'NoOpinion';
+    return PUBLIC_PATHS.some((p) => ri.path === p || ri.path.startsWith(p + '/')) ? 'Allow' : 'NoOpinion';
+  },
+};
+
+/** The message Kubernetes gives for a refused request. */
+export function forbiddenMessage(user: UserInfo, ri: RequestInfo): string {
+  if (!ri.isResourceRequest) return `forbidden: User "${user.name}" cannot ${ri.verb} path "${ri.path}"`;
+  const res = ri.subresource ? `${ri.resource}/${ri.subresource}` : ri.resource;
+  const what = `User "${user.name}" cannot ${ri.verb} resource "${res}" in API group "${ri.apiGroup}"`;
+  const where = ri.namespace ? ` in the namespace "${ri.namespace}"` : ' at the cluster scope';
+  const head = ri.name ? `${ri.resource}${ri.apiGroup ? '.' + ri.apiGroup : ''} "${ri.name}" is forbidden: ` : `${ri.resource}${ri.apiGroup ? '.' + ri.apiGroup : ''} is forbidden: `;
+  return head + what + where;
+}
+
+export async function authorize(chain: Authorizer[], user: UserInfo, ri: RequestInfo): Promise<void> {
+  for (const a of chain) {
+    const d = await a.authorize(user, ri);
+    if (d === 'Allow') return;
+    if (d === 'Deny') break;
+  }
+  throw forbidden(forbiddenMessage(user, ri), ri.isResourceRequest ? { name: ri.name || undefined, group: ri.apiGroup || undefined, kind: ri.resource } : undefined);
+}

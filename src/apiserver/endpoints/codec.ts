@@ -1,0 +1,81 @@
+/**
+ * @module apiserver/endpoints/codec
+ * Request bodies in (JSON or YAML, with strict-decoding checks) and responses out (JSON, or a
+ * server-side Table when the client asks for `as=Table`). Protobuf is not served; clients that ask
+ * for it also accept JSON, as every Kubernetes client does.
+ */
+import { parseDocument } from 'yaml';
+import { badRequest, unsupportedMediaType, notAcceptable } from '../../machinery/status.js';
+import { findDuplicateKeys } from '../../machinery/json-scan.js';
+
+export interface Decoded { obj: any; duplicates: string[] }
+
+function mediaType(contentType: string | undefined): string {
+  return (contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
+}
+
+/** Decode a body of the given content type. `what` names the target for error messages. */
+export function decodeBody(body: Buffer, contentType: string | undefined, what = 'the request body'): Decoded {
+  const mt = mediaType(contentType);
+  const text = body.toString('utf8');
+  if (mt === 'application/json' || mt.endsWith('+json') || mt === '*/*' || mt === '') {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch (e) {
+      throw badRequest(`${what} could not be decoded: ${(e as Error).message}`);
+    }
+    return { obj, duplicates: text.length < 4 ? [] : findDuplicateKeys(text) };
+  }
+  if (mt === 'application/yaml' || mt.endsWith('+yaml') || mt === 'text/yaml') {
+    const doc = parseDocument(text, { uniqueKeys: false, strict: true, prettyErrors: false });
+    if (doc.errors.length) throw badRequest(`${what} could not be decoded: yaml: ${doc.errors[0].message}`);
+    const duplicates: string[] = [];
+    collectYamlDuplicates(doc.contents, '', duplicates);
+    return { obj: doc.toJS({ maxAliasCount: 100 }), duplicates };
+  }
+  if (mt === 'application/vnd.kubernetes.protobuf') throw unsupportedMediaType(mt);
+  throw unsupportedMediaType(mt);
+}
+
+function collectYamlDuplicates(node: any, path: string, out: string[]): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node.items)) {
+    const seen = new Set<string>();
+    node.items.forEach((it: any, i: number) => {
+      if (it && 'key' in it) {
+        const k = String(it.key?.value ?? it.key);
+        const p = path ? `${path}.${k}` : k;
+        if (seen.has(k)) out.push(p); else seen.add(k);
+        collectYamlDuplicates(it.value, p, out);
+      } else collectYamlDuplicates(it, `${path}[${i}]`, out);
+    });
+  }
+}
+
+export type OutputFormat = { kind: 'json' } | { kind: 'table'; includeObject: 'None' | 'Metadata' | 'Object' } | { kind: 'partialmetadata'; list: boolean };
+
+/** Pick the response form from the Accept header (first acceptable wins, as Kubernetes negotiates). */
+export function negotiateOutput(accept: string | undefined, includeObject: string | null): OutputFormat {
+  if (!accept) return { kind: 'json' };
+  let sawProtobufOnly = true;
+  for (const part of accept.split(',')) {
+    const [mt, ...params] = part.split(';').map((s) => s.trim());
+    const p: Record<string, string> = {};
+    for (const kv of params) { const i = kv.indexOf('='); if (i > 0) p[kv.slice(0, i).trim()] = kv.slice(i + 1).trim(); }
+    const m = mt.toLowerCase();
+    if (m === 'application/vnd.kubernetes.protobuf') continue;
+    sawProtobufOnly = false;
+    if (p.as === 'Table' && (p.g === 'meta.k8s.io') && (p.v === 'v1' || p.v === 'v1beta1')) {
+      const io = includeObject === 'None' || includeObject === 'Object' ? includeObject : 'Metadata';
+      return { kind: 'table', includeObject: io };
+    }
+    if ((p.as === 'PartialObjectMetadata' || p.as === 'PartialObjectMetadataList') && p.g === 'meta.k8s.io') {
+      return { kind: 'partialmetadata', list: p.as === 'PartialObjectMetadataList' };
+    }
+    if (p.as) continue; // some other transformation we do not serve; try the next choice
+    if (m === 'application/json' || m === '*/*' || m === 'application/*' || m === 'application/yaml' || m === 'application/json;stream=watch') return { kind: 'json' };
+  }
+  if (sawProtobufOnly) throw notAcceptable('only the following media types are accepted: application/json, application/yaml');
+  return { kind: 'json' };
+}

@@ -1,0 +1,32 @@
+/**
+ * @module apiserver/registry/strategy
+ * What a kind adds to the generic store: small pure hooks (Kubernetes' RESTCreateStrategy,
+ * RESTUpdateStrategy, RESTDeleteStrategy). Most kinds need none beyond the defaults here.
+ */
+import type { FieldError } from '../../machinery/field-errors.js';
+
+export interface Strategy {
+  /** Reset fields a client may not set on create (e.g. status for kinds with a status subresource). */
+  prepareForCreate?(obj: any): void;
+  /** Carry over fields a client may not change on update (e.g. status from the old object). */
+  prepareForUpdate?(obj: any, old: any): void;
+  /** Kind-specific validation beyond the schema (names, selectors, immutable fields). */
+  validate?(obj: any): FieldError[];
+  validateUpdate?(obj: any, old: any): FieldError[];
+  /** Field selector attributes of an object (metadata.name and metadata.namespace are always there). */
+  fieldAttrs?(obj: any): Record<string, string>;
+  /** Grace period for a delete when the client gives none (pods: spec.terminationGracePeriodSeconds). 0: delete at once. */
+  defaultGracePeriod?(obj: any): number;
+  /** True while something other than metadata.finalizers still holds the object (Namespace: spec.finalizers). */
+  blocksDeletion?(obj: any): boolean;
+  /** Changes made when an object starts terminating (Namespace: phase Terminating). */
+  prepareForDelete?(obj: any): void;
+  /** Whether PUT may create a missing object (Kubernetes allows it for a few kinds). */
+  allowCreateOnUpdate?: boolean;
+}
+
+/** Kubernetes' default: an object's metadata.name and metadata.namespace are selectable fields. */
+export function defaultFieldAttrs(obj: any): Record<string, string> {
+  const m = obj?.metadata ?? {};
+  return { 'metadata.name': m.name ?? '', 'metadata.namespace': m.namespace ?? '' };
+}

@@ -1,0 +1,176 @@
+/**
+ * @module apiserver/server
+ * The API server: HTTPS (HTTP/2 and HTTP/1.1) on one port, the filter chain (authenticate ->
+ * authorize -> handler), and routing to discovery, OpenAPI, health, metrics and the resources.
+ * It is the only component that talks to storage.
+ */
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { StatusError } from '../machinery/status.js';
+import type { Storage } from '../storage/interface.js';
+import { allResources } from '../api/schema/registry.js';
+import type { ClusterPKI } from './pki/cluster-pki.js';
+import { parseRequestInfo } from './request-info.js';
+import { authenticate, x509Authenticator, type Authenticator } from './authn.js';
+import { authorize, mastersAuthorizer, publicInfoAuthorizer, type Authorizer } from './authz.js';
+import { writeError, writeJSON, writeJSONText, type Req, type Res } from './endpoints/response.js';
+import { serveResource } from './endpoints/resource.js';
+import { apiVersions, apiGroupList, apiGroup, apiResourceList, aggregatedDiscovery, wantsAggregated } from './endpoints/discovery.js';
+import { serveOpenAPI } from './endpoints/openapi.js';
+import { APIServerMetrics } from './metrics.js';
+import { ResourceRegistry } from './registry/resources.js';
+import type { AdmissionChain } from './registry/context.js';
+import { noAdmission } from './registry/context.js';
+import { CRDController } from './registry/crd/controller.js';
+import { NamespaceFinalizer } from './registry/namespace-finalizer.js';
+
+export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.4-skiff', gitCommit: 'skiff', gitTreeState: 'clean', buildDate: '2026-11-28T00:00:00Z', goVersion: 'go1.23.0', compiler: 'gc', platform: 'linux/amd64' };
+
+/** Kubernetes' metric verb (CleanVerb): the HTTP method for writes, LIST/WATCH for reads of collections, APPLY for server-side apply. */
+function metricVerb(verb: string, req: Req): string {
+  switch (verb) {
+    case 'create': return 'POST';
+    case 'update': return 'PUT';
+    case 'patch': return String(req.headers['content-type'] ?? '').startsWith('application/apply-patch') ? 'APPLY' : 'PATCH';
+    case 'delete': case 'deletecollection': return 'DELETE';
+    default: return verb.toUpperCase();
+  }
+}
+
+export interface APIServerOptions {
+  storage: Storage;
+  pki: ClusterPKI;
+  host?: string;
+  port?: number;
+  authenticators?: Authenticator[];
+  authorizers?: Authorizer[];
+  admission?: AdmissionChain;
+}
+
+export class APIServer {
+  readonly registry: ResourceRegistry;
+  readonly metrics: APIServerMetrics;
+  private server?: Http2SecureServer;
+  private authenticators: Authenticator[];
+  private authorizers: Authorizer[];
+  private admission: AdmissionChain;
+  private ready = false;
+  readonly crds: CRDController;
+  readonly namespaces: NamespaceFinalizer;
+  url = '';
+
+  constructor(private readonly opts: APIServerOptions) {
+    this.registry = new ResourceRegistry(opts.storage);
+    this.metrics = new APIServerMetrics(() => this.registry.objectCounts());
+    this.authenticators = opts.authenticators ?? [x509Authenticator];
+    this.authorizers = opts.authorizers ?? [mastersAuthorizer, publicInfoAuthorizer];
+    this.admission = opts.admission ?? noAdmission;
+    this.crds = new CRDController(this.registry);
+    this.namespaces = new NamespaceFinalizer(this.registry);
+  }
+
+  async start(): Promise<void> {
+    const { pki } = this.opts;
+    this.server = createSecureServer({
+      allowHTTP1: true, cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem,
+      requestCert: true, rejectUnauthorized: false, settings: { maxConcurrentStreams: 1000 },
+      maxHeaderListPairs: 256, maxSessionMemory: 64,
+    }, (req, res) => { void this.handle(req, res); });
+    this.server.on('sessionError', () => { /* a client went away mid-frame: nothing to do */ });
+    this.server.setTimeout(0);
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.opts.port ?? 6443, this.opts.host ?? '127.0.0.1', () => resolve());
+    });
+    const addr = this.server.address() as AddressInfo;
+    this.url = `https://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    await this.registry.bootstrap();
+    await this.crds.start();
+    await this.namespaces.start();
+    this.ready = true;
+  }
+
+  get port(): number { return (this.server!.address() as AddressInfo).port; }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    this.crds.stop();
+    this.namespaces.stop();
+    this.registry.stop();
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      // Long-running watches hold sessions open; close them so shutdown does not wait 30 minutes.
+      for (const s of (this.server as any)._sessions ?? []) s.destroy?.();
+      setTimeout(resolve, 2000).unref();
+    });
+  }
+
+  private async handle(req: Req, res: Res): Promise<void> {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'https://x');
+    const ri = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    let code = 200;
+    try {
+      const user = await authenticate(this.authenticators, req);
+      await authorize(this.authorizers, user, ri);
+      if (ri.isResourceRequest) {
+        const deps = this.registry.depsFor(ri.apiGroup, ri.apiVersion, ri.resource);
+        if (!deps) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+        await serveResource({ ...deps, admission: this.admission, onWatch: (d) => this.metrics.longRunning.add({ verb: 'WATCH', group: ri.apiGroup, version: ri.apiVersion, resource: ri.resource, subresource: '', scope: ri.namespace ? 'namespace' : 'cluster', component: 'apiserver' }, d) }, ri, url.searchParams, req, res, user);
+      } else {
+        await this.serveNonResource(url, req, res);
+      }
+      code = res.statusCode;
+    } catch (e) {
+      writeError(res, e);
+      code = e instanceof StatusError ? e.code : 500;
+    } finally {
+      if (ri.verb !== 'watch') {
+        const secs = Number(process.hrtime.bigint() - started) / 1e9;
+        const labels = { verb: metricVerb(ri.verb, req), group: ri.apiGroup, version: ri.apiVersion, resource: ri.resource, subresource: ri.subresource, scope: ri.namespace ? 'namespace' : ri.name ? 'resource' : 'cluster', component: 'apiserver' };
+        this.metrics.duration.observe(labels, secs);
+        this.metrics.requests.inc({ ...labels, code: String(code) });
+      }
+    }
+  }
+
+  private async serveNonResource(url: URL, req: Req, res: Res): Promise<void> {
+    const p = url.pathname.replace(/\/+$/, '') || '/';
+    const resources = allResources();
+    const accept = req.headers['accept'] as string | undefined;
+    if (p === '/healthz' || p === '/livez' || p === '/readyz' || p.startsWith('/healthz/') || p.startsWith('/livez/') || p.startsWith('/readyz/')) {
+      const ok = p.startsWith('/readyz') ? this.ready : true;
+      const body = url.searchParams.has('verbose') ? `[+]ping ok\n[+]etcd ok\n[${ok ? '+' : '-'}]informer-sync ${ok ? 'ok' : 'failed'}\n${p.slice(1).split('/')[0]} check ${ok ? 'passed' : 'failed'}\n` : ok ? 'ok' : 'not ready';
+      (res as any).writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+      (res as any).end(body);
+      return;
+    }
+    if (p === '/version') return writeJSON(res, 200, KUBERNETES_VERSION);
+    if (p === '/metrics') {
+      (res as any).writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+      (res as any).end(this.metrics.registry.render());
+      return;
+    }
+    if (p === '/api' || p === '/apis') {
+      const agg = wantsAggregated(accept);
+      if (agg) return writeJSONText(res, 200, JSON.stringify(aggregatedDiscovery(resources, p === '/api', agg)), undefined, `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
+      return writeJSON(res, 200, p === '/api' ? apiVersions(`${(req.headers[':authority'] ?? req.headers.host ?? '127.0.0.1:6443')}`) : apiGroupList(resources));
+    }
+    const segs = p.split('/').filter(Boolean);
+    if (segs[0] === 'api' && segs.length === 2) {
+      const l = apiResourceList(resources, '', segs[1]);
+      if (l) return writeJSON(res, 200, l);
+    }
+    if (segs[0] === 'apis' && segs.length === 2) {
+      const g = apiGroup(resources, segs[1]);
+      if (g) return writeJSON(res, 200, g);
+    }
+    if (segs[0] === 'apis' && segs.length === 3) {
+      const l = apiResourceList(resources, segs[1], segs[2]);
+      if (l) return writeJSON(res, 200, l);
+    }
+    if (segs[0] === 'openapi') return serveOpenAPI(segs.slice(1), url, req, res);
+    throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * @module cli/main
+ * The `skiff` command: dispatches to subcommands. Only cli/ wires components together.
+ */
+import { serverCommand } from './server.js';
+import { snapshotCommand } from './snapshot.js';
+
+const USAGE = `skiff: a real Kubernetes in TypeScript
+
+Usage:
+  skiff server [--data-dir DIR] [--port 6443] [--host 127.0.0.1] [--storage sqlite|etcd://HOST:PORT,...] [--merge-kubeconfig]
+  skiff snapshot save FILE [--data-dir DIR] [--storage ...]
+  skiff snapshot restore FILE [--data-dir DIR] [--storage ...]
+
+Every command that keeps state takes --data-dir (default: $SKIFF_DATA_DIR or ./.skiff).
+`;
+
+export async function main(argv: string[]): Promise<number | void> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'server': return serverCommand(rest);
+    case 'snapshot': return snapshotCommand(rest);
+    case undefined: case '-h': case '--help': case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`skiff: unknown command "${cmd}"\n\n${USAGE}`);
+      return 2;
+  }
+}
