@@ -50,13 +50,17 @@ export function successStatus(details: { name: string; group?: string; kind: str
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { ...details, group: details.group || undefined } as any, code: 200 } as StatusObject;
 }
 
-export async function readBody(req: Req, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > limit) throw new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
-    chunks.push(c);
-  }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+export function readBody(req: Req, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const r = req as NodeJS.ReadableStream & { destroy?(): void };
+    r.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) { reject(new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`)); r.removeAllListeners('data'); r.resume(); return; }
+      chunks.push(c);
+    });
+    r.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    r.on('error', reject);
+  });
 }

@@ -41,6 +41,8 @@ export interface ResourceCache {
   list(prefix: string, startAfter?: string): Promise<{ items: CachedObject[]; revision: number }>;
   /** Items under `prefix` right now, without waiting (for allocators and metrics). */
   snapshot(prefix: string): CachedObject[];
+  /** One object by key as the cache holds it now (undefined if absent or not loaded yet). */
+  get(key: string): CachedObject | undefined;
   /** Number of keys held. */
   size(): number;
   /**

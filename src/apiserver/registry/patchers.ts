@@ -10,7 +10,7 @@ import { applyMergePatch as mergePatch } from '../../machinery/mergepatch.js';
 import { applyStrategicMergePatch, StrategicMergePatchError } from '../../machinery/strategicpatch/index.js';
 import { parseSelector, fromLabelSelector, selectorString as labelSelectorString } from '../../machinery/labels.js';
 import { parseFieldSelector as parseFields } from '../../machinery/fields.js';
-import { apply as applyConfiguration } from '../../machinery/managedfields/index.js';
+import { apply as applyConfiguration } from './fieldmanager/index.js';
 import { nowRFC3339 } from './object-meta.js';
 import type { Store } from './store.js';
 

@@ -78,8 +78,10 @@ export class ResourceRegistry {
   async namespaceGuard(ns: string, op: Operation): Promise<void> {
     if (op !== 'CREATE' || !ns) return;
     const nsStore = this.storeFor(this.find('', 'v1', 'namespaces')!);
-    let obj: any;
-    try {
+    // Like NamespaceLifecycle, look in the namespace cache first and ask storage only on a miss
+    // (a namespace created a moment ago may not have reached the cache yet).
+    let obj: any = this.cacheFor(nsStore).get(nsStore.key('', ns))?.obj;
+    if (!obj) try {
       obj = await nsStore.get('', ns);
     } catch (e) {
       if (e instanceof StatusError && e.code === 404) throw new StatusError(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' });

@@ -8,7 +8,7 @@ import { validateAgainstSchema, type SchemaCheckResult } from '../../api/schema/
 import { pruneUnknownFields } from '../../api/schema/prune.js';
 import { defaultObject as applyKindDefaults } from '../../api/schema/defaults.js';
 import { validateObjectMeta, validateObjectMetaUpdate, nameIsDNSLabel, nameIsDNS1035Label, validatePathSegmentName, nameIsDNSSubdomain, type ValidateNameFunc } from '../../api/validation/index.js';
-import { updateManagedFields } from '../../machinery/managedfields/index.js';
+import { updateManagedFields } from './fieldmanager/index.js';
 import { nowRFC3339 } from './object-meta.js';
 import type { Store } from './store.js';
 

@@ -55,6 +55,7 @@ export function openResourceCache(storage: Storage, prefix: string, codec: Objec
       try { return wc.listNow({ prefix: p }).objects ?? []; } catch { return []; }
     },
     size: () => wc.size,
+    get: (key) => wc.get(key)?.object,
     watch(afterRv, p, initial, h: CacheWatchHandlers) {
       if (afterRv > wc.currentRevision) storage.requestProgress?.();
       const w = wc.watch(afterRv, {
