@@ -71,8 +71,8 @@ export function methodNotAllowed(message = 'the server does not allow this metho
 export function notAcceptable(message: string): StatusError {
   return new StatusError(406, 'NotAcceptable', message);
 }
-export function unsupportedMediaType(contentType: string): StatusError {
-  return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`.replace('unknown format', `unknown format (${contentType})`));
+export function unsupportedMediaType(_contentType: string, accepted = 'application/json, application/yaml, application/vnd.kubernetes.protobuf'): StatusError {
+  return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted}`);
 }
 export function requestEntityTooLarge(message = 'Request entity too large: limit is 3145728'): StatusError {
   return new StatusError(413, 'RequestEntityTooLarge', message);
