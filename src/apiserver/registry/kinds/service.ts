@@ -85,7 +85,7 @@ export function serviceStrategy(reg: ResourceRegistry): Strategy {
       const type = spec.type ?? 'ClusterIP';
       if (type === 'ExternalName') {
         // An ExternalName Service has no cluster IP: changing to it releases the old one.
-        delete spec.clusterIP; delete spec.clusterIPs; delete spec.ipFamilies; delete spec.ipFamilyPolicy;
+        delete spec.clusterIP; delete spec.clusterIPs; delete spec.ipFamilies; delete spec.ipFamilyPolicy; delete spec.internalTrafficPolicy;
         return;
       }
       if (!spec.clusterIP && old.spec?.clusterIP) { spec.clusterIP = old.spec.clusterIP; spec.clusterIPs = old.spec.clusterIPs; }

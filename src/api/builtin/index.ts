@@ -1,0 +1,10 @@
+/**
+ * @module api/builtin
+ * Every built-in kind skiff serves, registered on import.
+ */
+import '../meta/v1.js';
+import './container.js';
+import './pod.js';
+import './core.js';
+import './workloads.js';
+import './others.js';
