@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { StatusError } from '../../machinery/status.js';
 import { buildOpenAPIV2, buildOpenAPIV3Index, buildOpenAPIV3, invalidate as invalidateSchemaDocs } from '../../api/schema/openapi.js';
 import { writeJSONText, type Req, type Res } from './response.js';
+import { negotiateOpenAPIV2, sendOpenAPIV2Protobuf, notAcceptable } from './openapi-proto/negotiate.js';
 
 let v2: { text: string; etag: string } | null = null;
 const v3 = new Map<string, { text: string; etag: string }>();
@@ -40,12 +41,16 @@ function send(req: Req, res: Res, doc: { text: string; etag: string }, immutable
 }
 
 export function serveOpenAPI(segs: string[], url: URL, req: Req, res: Res): void {
-  const accept = String(req.headers['accept'] ?? '');
-  if (/protobuf/.test(accept) && !/json|\*\/\*/.test(accept)) throw new StatusError(406, 'NotAcceptable', 'only application/json is served');
   if (segs[0] === 'v2' && segs.length === 1) {
+    // JSON or the gnostic protobuf (kubectl 1.27 asks only for the latter), negotiated as kube-openapi does.
+    const choice = negotiateOpenAPIV2(req.headers['accept']);
+    if (!choice) return notAcceptable(res);
     if (!v2) { const text = JSON.stringify(buildOpenAPIV2()); v2 = { text, etag: etagOf(text) }; }
+    if (choice.format === 'protobuf') return sendOpenAPIV2Protobuf(req, res, v2, choice.contentType);
     return send(req, res, v2, false);
   }
+  const accept = String(req.headers['accept'] ?? '');
+  if (/protobuf/.test(accept) && !/json|\*\/\*/.test(accept)) throw new StatusError(406, 'NotAcceptable', 'only application/json is served');
   if (segs[0] === 'v3') {
     if (segs.length === 1) {
       if (!v3Index) {
