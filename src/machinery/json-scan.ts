@@ -2,25 +2,40 @@
  * @module machinery/json-scan
  * Find duplicate object keys in JSON text without building values. JSON.parse silently keeps the
  * last duplicate; Kubernetes' strict decoding reports each one (`duplicate field "spec.replicas"`),
- * so every request body is scanned once here before it is parsed.
+ * so every request body is scanned once here before it is parsed. Paths are built only for the
+ * duplicates found, so deep documents cost linear time.
  */
+
+/** Kubernetes' decoder refuses documents nested deeper than this (sigs.k8s.io/json). */
+export const MAX_JSON_DEPTH = 10000;
+
+export class JSONDepthError extends Error {
+  constructor() { super('json: exceeded max depth'); this.name = 'JSONDepthError'; }
+}
 
 /** Paths (dot-joined, arrays as `[i]`) of keys that occur twice in the same object. Assumes `text` is valid JSON. */
 export function findDuplicateKeys(text: string): string[] {
   const dups: string[] = [];
-  // Stack frames: for objects a Set of keys seen and the object's path; for arrays the index.
+  // One frame per open object or array: the keys seen (objects) or null (arrays), the segment that
+  // leads to it from its parent, and the current array index.
   const keys: (Set<string> | null)[] = [];
-  const paths: string[] = [];
+  const segs: string[] = [];
   const idx: number[] = [];
-  let pendingKey: string | null = null;
+  let lastKey = '';
   let expectKey = false;
   const n = text.length;
-  const childPath = (): string => {
+  const pathOf = (depth: number): string => {
+    let p = '';
+    for (let i = 1; i <= depth; i++) p += segs[i].startsWith('[') ? segs[i] : (p ? '.' : '') + segs[i];
+    return p;
+  };
+  const open = (isObject: boolean) => {
     const d = keys.length - 1;
-    if (d < 0) return '';
-    const base = paths[d];
-    if (keys[d] === null) return `${base}[${idx[d]}]`;
-    return base ? `${base}.${pendingKey}` : (pendingKey ?? '');
+    const seg = d < 0 ? '' : keys[d] === null ? `[${idx[d]}]` : lastKey;
+    keys.push(isObject ? new Set() : null);
+    segs.push(seg);
+    idx.push(0);
+    if (keys.length > MAX_JSON_DEPTH) throw new JSONDepthError();
   };
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -34,28 +49,23 @@ export function findDuplicateKeys(text: string): string[] {
         j++;
       }
       if (expectKey) {
-        const raw = text.slice(i + 1, j);
-        const key = simple ? raw : (JSON.parse(text.slice(i, j + 1)) as string);
+        const key = simple ? text.slice(i + 1, j) : (JSON.parse(text.slice(i, j + 1)) as string);
         const set = keys[keys.length - 1]!;
         if (set.has(key)) {
-          const base = paths[paths.length - 1];
+          const base = pathOf(keys.length - 1);
           dups.push(base ? `${base}.${key}` : key);
         } else set.add(key);
-        pendingKey = key;
+        lastKey = key;
         expectKey = false;
       }
       i = j;
     } else if (c === 123 /* { */) {
-      paths.push(childPath());
-      keys.push(new Set());
-      idx.push(0);
+      open(true);
       expectKey = true;
     } else if (c === 91 /* [ */) {
-      paths.push(childPath());
-      keys.push(null);
-      idx.push(0);
+      open(false);
     } else if (c === 125 /* } */ || c === 93 /* ] */) {
-      keys.pop(); paths.pop(); idx.pop();
+      keys.pop(); segs.pop(); idx.pop();
     } else if (c === 44 /* , */) {
       const d = keys.length - 1;
       if (d >= 0) {

@@ -6,7 +6,7 @@
  */
 import { parseDocument } from 'yaml';
 import { badRequest, unsupportedMediaType, notAcceptable } from '../../machinery/status.js';
-import { findDuplicateKeys } from '../../machinery/json-scan.js';
+import { findDuplicateKeys, JSONDepthError } from '../../machinery/json-scan.js';
 
 export interface Decoded { obj: any; duplicates: string[] }
 
@@ -25,7 +25,12 @@ export function decodeBody(body: Buffer, contentType: string | undefined, what =
     } catch (e) {
       throw badRequest(`${what} could not be decoded: ${(e as Error).message}`);
     }
-    return { obj, duplicates: text.length < 4 ? [] : findDuplicateKeys(text) };
+    try {
+      return { obj, duplicates: text.length < 4 ? [] : findDuplicateKeys(text) };
+    } catch (e) {
+      if (e instanceof JSONDepthError) throw badRequest(`${what} could not be decoded: ${e.message}`);
+      throw e;
+    }
   }
   if (mt === 'application/yaml' || mt.endsWith('+yaml') || mt === 'text/yaml') {
     const doc = parseDocument(text, { uniqueKeys: false, strict: true, prettyErrors: false });

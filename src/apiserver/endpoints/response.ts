@@ -16,7 +16,9 @@ function warningHeader(warnings: string[]): string[] {
   for (const w of warnings) {
     if (seen.has(w)) continue;
     seen.add(w);
-    out.push(`299 - ${JSON.stringify(w.replace(/[\r\n]/g, ' '))}`);
+    // Header values must be visible ASCII: escape everything else the way Go's %q would.
+    const q = JSON.stringify(w.replace(/[\r\n]/g, ' ')).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    out.push(`299 - ${q}`);
   }
   return out;
 }
