@@ -5,8 +5,8 @@
  * for it also accept JSON, as every Kubernetes client does.
  */
 import { parseDocument } from 'yaml';
-import { badRequest, unsupportedMediaType, notAcceptable } from '../../machinery/status.js';
-import { findDuplicateKeys, JSONDepthError } from '../../machinery/json-scan.js';
+import { StatusError, badRequest, unsupportedMediaType, notAcceptable } from '../../machinery/status.js';
+import { findDuplicateKeys, JSONDepthError, MAX_JSON_DEPTH } from '../../machinery/json-scan.js';
 
 export interface Decoded { obj: any; duplicates: string[] }
 
@@ -33,6 +33,13 @@ export function decodeBody(body: Buffer, contentType: string | undefined, what =
     }
   }
   if (mt === 'application/yaml' || mt.endsWith('+yaml') || mt === 'text/yaml') {
+    // JSON is YAML: take the fast, bounded JSON path when the body is JSON (kubectl sends JSON
+    // even for apply-patch+yaml), and refuse absurdly deep flow collections before the YAML parser sees them.
+    const head = text.trimStart()[0];
+    if (head === '{' || head === '[') {
+      try { return decodeBody(body, 'application/json', what); } catch (e) { if (!(e instanceof StatusError) || !/max depth/.test(e.message)) { /* not JSON after all: parse as YAML */ } else throw e; }
+    }
+    if (flowDepth(text) > MAX_JSON_DEPTH) throw badRequest(`${what} could not be decoded: yaml: exceeded max depth`);
     const doc = parseDocument(text, { uniqueKeys: false, strict: true, prettyErrors: false });
     if (doc.errors.length) throw badRequest(`${what} could not be decoded: yaml: ${doc.errors[0].message}`);
     const duplicates: string[] = [];
@@ -41,6 +48,16 @@ export function decodeBody(body: Buffer, contentType: string | undefined, what =
   }
   if (mt === 'application/vnd.kubernetes.protobuf') throw unsupportedMediaType(mt);
   throw unsupportedMediaType(mt);
+}
+
+/** The deepest nesting of `[`/`{` flow collections (a cheap upper bound; quotes are not excluded). */
+function flowDepth(text: string): number {
+  let d = 0, max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 || c === 123) { if (++d > max) max = d; } else if ((c === 93 || c === 125) && d > 0) d--;
+  }
+  return max;
 }
 
 function collectYamlDuplicates(node: any, path: string, out: string[]): void {
