@@ -52,7 +52,9 @@ export const tooLong = (field: string, value: unknown, max: number): FieldError 
 export function invalidError(group: string, kind: string, name: string, errs: FieldError[]): StatusError {
   const texts = errs.map(fieldErrorText);
   const agg = texts.length === 1 ? texts[0] : `[${texts.join(', ')}]`;
-  return new StatusError(422, 'Invalid', `${kind} ${JSON.stringify(name)} is invalid: ${agg}`, {
+  // The message names the qualified kind (GroupKind.String()): `Deployment.apps "x" is invalid`.
+  const qualified = group ? `${kind}.${group}` : kind;
+  return new StatusError(422, 'Invalid', `${qualified} ${JSON.stringify(name)} is invalid: ${agg}`, {
     name, group: group || undefined, kind,
     causes: errs.map((e) => ({ reason: e.type, message: fieldErrorText(e).slice(e.field.length + 2), field: e.field })),
   });

@@ -24,6 +24,11 @@ function invalidOpt(field: string, value: unknown, detail: string): StatusError 
     { kind: 'ListOptions', group: 'meta.k8s.io', causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: ${detail}`, field }] });
 }
 
+function forbiddenOpt(field: string, detail: string): StatusError {
+  return new StatusError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${field}: Forbidden: ${detail}`,
+    { kind: 'ListOptions', group: 'meta.k8s.io', causes: [{ reason: 'FieldValueForbidden', message: `Forbidden: ${detail}`, field }] });
+}
+
 export function parseListQuery(q: URLSearchParams, isWatch: boolean): ListQuery {
   const out: ListQuery = { limit: 0, allowWatchBookmarks: q.get('allowWatchBookmarks') === 'true' };
   const ls = q.get('labelSelector');
@@ -67,6 +72,16 @@ export function parseListQuery(q: URLSearchParams, isWatch: boolean): ListQuery 
   }
   const sie = q.get('sendInitialEvents');
   if (sie !== null) out.sendInitialEvents = sie === 'true';
+  if (isWatch) {
+    if (out.sendInitialEvents !== undefined && out.resourceVersionMatch !== 'NotOlderThan') {
+      throw forbiddenOpt('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    }
+    if (out.sendInitialEvents === undefined && out.resourceVersionMatch) {
+      throw forbiddenOpt('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+    }
+  } else if (out.sendInitialEvents !== undefined) {
+    throw forbiddenOpt('sendInitialEvents', 'sendInitialEvents is forbidden for list');
+  }
   return out;
 }
 

@@ -4,7 +4,7 @@
  * default table convertor does; and the one for custom resources built from
  * additionalPrinterColumns (JSONPath subset `.a.b[0].c`).
  */
-import { col, NAME_COLUMN, age, type Printer } from './types.js';
+import { col, NAME_COLUMN, humanDuration, type Printer } from './types.js';
 
 export const defaultPrinter: Printer = {
   columns: [NAME_COLUMN, col('Created At', 'date', 'CreationTimestamp is a timestamp representing the server time when this object was created.')],
@@ -25,18 +25,17 @@ export function simpleJSONPath(obj: any, path: string): unknown {
 }
 
 export function customResourcePrinter(columns: PrinterColumn[]): Printer {
-  const hasAge = columns.some((c) => c.name.toLowerCase() === 'age');
+  // Kubernetes shows exactly the CRD's columns after Name; Age appears only when the CRD names it.
   return {
-    columns: [NAME_COLUMN, ...columns.map((c) => col(c.name, c.type, c.description ?? '', c.priority ?? 0, c.format ?? '')),
-      ...(hasAge ? [] : [col('Age', 'date', 'Creation timestamp')])],
+    columns: [NAME_COLUMN, ...columns.map((c) => col(c.name, c.type, c.description ?? '', c.priority ?? 0, c.format ?? ''))],
     cells: (o, now) => {
       const cells: unknown[] = [o.metadata?.name ?? ''];
       for (const c of columns) {
         const v = simpleJSONPath(o, c.jsonPath);
-        if (c.type === 'date' && typeof v === 'string') cells.push(v);
+        // Date columns are shown as ages, as the apiextensions table convertor does.
+        if (c.type === 'date' && typeof v === 'string') cells.push(Number.isNaN(Date.parse(v)) ? v : humanDuration(now - Date.parse(v)));
         else cells.push(v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : v);
       }
-      if (!hasAge) cells.push(age(o, now));
       return cells;
     },
   };

@@ -43,6 +43,12 @@ export function checkAndDefault(store: Store, obj: any, ctx: RequestContext): vo
 }
 
 
+/** Carry decode-time findings over to a copy of the object (updates work on a clone). */
+export function carryPending(from: object, to: object): void {
+  const p = pending.get(from);
+  if (p) pending.set(to, p);
+}
+
 export function validateObject(store: Store, obj: any, _ctx: RequestContext): void {
   const errs: FieldError[] = [...(pending.get(obj) ?? []), ...metaErrors(store, obj)];
   const kindErrs = store.strategy.validate?.(obj);

@@ -13,7 +13,7 @@ import type { Strategy } from './strategy.js';
 import type { RequestContext, AdmissionAttributes, Operation } from './context.js';
 import { ObjectCodec } from './codec.js';
 import { fillCreateMeta, generateName, nowRFC3339, specChanged, deepEqual } from './object-meta.js';
-import { checkAndDefault, validateObject, validateObjectUpdate, trackUpdate } from './pipeline.js';
+import { checkAndDefault, validateObject, validateObjectUpdate, trackUpdate, carryPending } from './pipeline.js';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -114,6 +114,8 @@ export class Store {
     if (this.opts.namespaceGuard && this.info.namespaced) await this.opts.namespaceGuard(ns, 'CREATE');
     fillCreateMeta(obj);
     if (this.tracksGeneration) m.generation = 1; else delete m.generation;
+    // With a status subresource, status is not the creator's to set (Kubernetes' PrepareForCreate).
+    if (this.info.subresources?.status) { if (this.info.custom) delete obj.status; else obj.status = {}; }
     this.strategy.prepareForCreate?.(obj);
     trackUpdate(this, null, obj, ctx, '');
     await ctx.admission.admit(this.attrs('CREATE', ns, m.name ?? '', obj, null, ctx));
@@ -188,6 +190,7 @@ export class Store {
   /** Turn the submitted object into the next stored state given the current one. */
   async prepareUpdate(ns: string, name: string, submitted: any, cur: any, ctx: RequestContext, sub: string): Promise<any> {
     let obj = structuredClone(submitted);
+    carryPending(submitted, obj);
     const old = cur;
     const m = obj.metadata;
     // Fields the server owns carry over from the stored object.
@@ -207,6 +210,7 @@ export class Store {
       const next = structuredClone(old);
       next.status = obj.status;
       next.metadata.managedFields = obj.metadata.managedFields ?? old.metadata.managedFields;
+      carryPending(obj, next);
       obj = next;
     } else if (this.info.subresources?.status) {
       if (old.status === undefined) delete obj.status; else obj.status = old.status;

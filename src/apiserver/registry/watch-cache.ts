@@ -9,12 +9,12 @@ import { StatusError, tooOldResourceVersion } from '../../machinery/status.js';
 import type { ObjectCodec } from './codec.js';
 import { cachedObject, type CachedObject, type ResourceCache, type CacheEvent, type CacheWatchHandlers } from './cache.js';
 
-function toStatus(e: Error): Error {
+function toStatus(e: Error, requested = 0): Error {
   if (e instanceof TooLargeResourceVersionError) {
     return new StatusError(504, 'Timeout', `Too large resource version: ${e.requestedRevision}, current: ${e.currentRevision}`,
       { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
   }
-  if (isTooOld(e)) return tooOldResourceVersion(0, (e as any).compactedRevision ?? 0);
+  if (isTooOld(e)) return tooOldResourceVersion(requested, (e as any).compactedRevision ?? 0);
   return e;
 }
 
@@ -63,7 +63,7 @@ export function openResourceCache(storage: Storage, prefix: string, codec: Objec
         onEvents: (evs) => { h.onEvents(evs.map(convert)); },
         onError: (e) => {
           if (e instanceof WatcherTerminated) { h.onError(Object.assign(new Error(e.message), { terminated: true })); return; }
-          h.onError(toStatus(e));
+          h.onError(toStatus(e, afterRv));
         },
         onBookmark: (rv) => h.onBookmark?.(rv),
         onInitialEventsEnd: (rv) => h.onBookmark?.(rv),
