@@ -4,8 +4,9 @@
  */
 import type { Printer } from './types.js';
 import { defaultPrinter } from './default.js';
+import { builtinPrinters } from './builtin.js';
 
-const printers = new Map<string, Printer>();
+const printers = new Map<string, Printer>(builtinPrinters.map(([g, r, p]) => [`${g}/${r}`, p]));
 
 export function registerPrinter(group: string, resource: string, p: Printer): void {
   printers.set(`${group}/${resource}`, p);
