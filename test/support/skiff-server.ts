@@ -26,7 +26,7 @@ export async function startSkiffServer(opts: { args?: string[]; dataDir?: string
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env },
   });
   let log = '';
-  const url = await new Promise<string>((resolveUrl, reject) => {
+  const started = new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`skiff server did not become ready in 30s:\n${log}`)), 30_000);
     const onData = (b: Buffer) => {
       log += b.toString();
@@ -37,6 +37,15 @@ export async function startSkiffServer(opts: { args?: string[]; dataDir?: string
     proc.stdout!.on('data', onData);
     proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`skiff server exited with ${code}:\n${log}`)); });
   });
+  let url: string;
+  try {
+    url = await started;
+  } catch (e) {
+    // A server that never became ready leaves nothing behind either.
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+    throw e;
+  }
   proc.stdout!.resume();
   proc.stderr!.resume();
   const pki = join(dataDir, 'pki');
