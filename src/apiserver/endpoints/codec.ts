@@ -5,6 +5,7 @@
  * for it also accept JSON, as every Kubernetes client does.
  */
 import { parseDocument } from 'yaml';
+import { decodeKubernetesProtobuf } from './protobuf/index.js';
 import { StatusError, badRequest, unsupportedMediaType, notAcceptable } from '../../machinery/status.js';
 import { findDuplicateKeys, JSONDepthError, MAX_JSON_DEPTH } from '../../machinery/json-scan.js';
 
@@ -46,7 +47,15 @@ export function decodeBody(body: Buffer, contentType: string | undefined, what =
     collectYamlDuplicates(doc.contents, '', duplicates);
     return { obj: doc.toJS({ maxAliasCount: 100 }), duplicates };
   }
-  if (mt === 'application/vnd.kubernetes.protobuf') throw unsupportedMediaType(mt);
+  if (mt === 'application/vnd.kubernetes.protobuf') {
+    // kubectl 1.30+ sends typed-client bodies (kubectl create <kind>) as Kubernetes protobuf.
+    // Unknown field numbers are skipped, as Kubernetes' protobuf decoder does.
+    try {
+      return { obj: decodeKubernetesProtobuf(body).object, duplicates: [] };
+    } catch (e) {
+      throw badRequest(`${what} could not be decoded: ${(e as Error).message}`);
+    }
+  }
   throw unsupportedMediaType(mt);
 }
 
