@@ -5,16 +5,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { startSkiffServer, type SkiffServer } from '../support/skiff-server.js';
 import { kubectlVersions, kubectl, kubectlOk } from '../support/kubectl.js';
 
 const FIX = 'test/fixtures';
 const versions = kubectlVersions();
-/** kubectl 1.30+ sends `kubectl create <kind>` and `kubectl run` bodies as Kubernetes protobuf. */
-const PROTOBUF_BODIES = existsSync('dist/src/apiserver/endpoints/protobuf/index.js');
-const needsProtobuf = (v: { name: string }) => !PROTOBUF_BODIES && v.name !== '1.27'
-  ? 'skiff does not decode protobuf request bodies yet (kubectl >= 1.30 sends them for create/run)' : false;
 const nsYaml = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
 
 describe('kubectl against skiff', { skip: versions.length === 0 ? 'no kubectl installed' : false }, () => {
@@ -42,7 +38,8 @@ describe('kubectl against skiff', { skip: versions.length === 0 ? 'no kubectl in
         assert.match(await k(['apply', '-f', '-'], nsYaml(ns)), new RegExp(`namespace/${ns} created`));
       });
 
-      it('creates with kubectl create, gets (Table columns), describes and deletes', { skip: needsProtobuf(v) }, async () => {
+      // kubectl 1.30+ sends `kubectl create <kind>` bodies as Kubernetes protobuf; 1.27 sends JSON.
+      it('creates with kubectl create, gets (Table columns), describes and deletes', async () => {
         await k(['create', 'namespace', `${ns}-c`]);
         await k(['delete', 'namespace', `${ns}-c`]);
         await k(['-n', ns, 'create', 'configmap', 'settings', '--from-literal=a=1', '--from-literal=b=2']);
