@@ -4,6 +4,7 @@ import { define } from '../../../api/schema/registry.js';
 import { arr, obj, str, int32, mapOf, ref, setOf } from '../../../api/schema/builders.js';
 import type { Schema } from '../../../api/schema/types.js';
 import { apply, updateManagedFields } from './index.js';
+import { fieldsV1Of, fieldSetOf, toFieldsV1 } from './fieldset.js';
 
 define('test.fm.Container', obj({ name: str(), image: str(), args: arr(str()) }));
 const schema: Schema = obj({
@@ -55,4 +56,15 @@ it('an update moves changed fields to the updating manager and ignores status on
   const byMgr = Object.fromEntries(u.metadata.managedFields.map((m: any) => [m.manager, m.fieldsV1]));
   assert.deepEqual(byMgr.scaler, { 'f:spec': { 'f:replicas': {} } });
   assert.equal(byMgr.creator, undefined);
+});
+
+it('builds the same fieldsV1 tree directly as through path sets', () => {
+  const objs = [
+    base({ replicas: 2, containers: [{ name: 'b', image: 'x', args: ['1'] }, { name: 'a', image: 'y' }] }, { z: '1', a: '2' }),
+    { ...base({ containers: [] }), metadata: { name: 'd', finalizers: ['x', 'a'], labels: {} } },
+    base({}),
+  ];
+  for (const o of objs) {
+    assert.equal(JSON.stringify(fieldsV1Of(o, schema, { skipRoots: ['status'] })), JSON.stringify(toFieldsV1(fieldSetOf(o, schema, { skipRoots: ['status'] }))));
+  }
 });

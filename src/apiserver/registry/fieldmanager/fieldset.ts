@@ -85,6 +85,60 @@ function walk(v: unknown, s: Schema | undefined, path: string, out: FieldSet): v
   out.add(path);
 }
 
+/**
+ * The fieldsV1 tree of everything an object sets, built directly (the same tree as
+ * toFieldsV1(fieldSetOf(obj)), without the intermediate path set): the create path uses it.
+ */
+export function fieldsV1Of(obj: any, schema: Schema, opts: { skipRoots?: string[] } = {}): any {
+  const root: any = {};
+  if (!isObj(obj)) return root;
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k];
+    if (k === 'apiVersion' || k === 'kind' || opts.skipRoots?.includes(k) || v === undefined) continue;
+    const s = childSchema(schema, k);
+    if (k === 'metadata' && isObj(v)) {
+      const meta: any = {};
+      for (const mk of Object.keys(v).sort()) {
+        if (UNTRACKED_META.has(mk) || v[mk] === undefined) continue;
+        meta[`f:${mk}`] = tree(v[mk], childSchema(s, mk));
+      }
+      if (Object.keys(meta).length) root['f:metadata'] = meta;
+      continue;
+    }
+    root[`f:${k}`] = tree(v, s);
+  }
+  return root;
+}
+
+function tree(v: unknown, s: Schema | undefined): any {
+  const r = resolve(s);
+  if (Array.isArray(v)) {
+    const lk = listKeys(r);
+    if (lk.type === 'map' && lk.keys.length && v.length) {
+      const items: [string, any][] = v.map((item) => {
+        const t: any = { '.': {} };
+        if (isObj(item)) for (const k of Object.keys(item)) if (item[k] !== undefined) t[`f:${k}`] = tree(item[k], childSchema(r?.items, k));
+        return [itemKey(item, lk.keys), sortKeys(t)];
+      });
+      return Object.fromEntries(items.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+    }
+    if (lk.type === 'set' && v.length) return Object.fromEntries(v.map((item) => `v:${JSON.stringify(item)}`).sort().map((k) => [k, {}]));
+    return {};
+  }
+  if (isObj(v) && r && r['x-kubernetes-map-type'] !== 'atomic' && (r.properties || r.additionalProperties || r['x-kubernetes-preserve-unknown-fields'] || r.type === 'object')) {
+    const out: any = {};
+    for (const k of Object.keys(v).sort()) if (v[k] !== undefined) out[`f:${k}`] = tree(v[k], childSchema(r, k));
+    return out;
+  }
+  return {};
+}
+
+function sortKeys(o: any): any {
+  const out: any = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k];
+  return out;
+}
+
 /** fieldsV1 JSON from a set. */
 export function toFieldsV1(set: FieldSet): any {
   const root: any = {};

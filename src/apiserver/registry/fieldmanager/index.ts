@@ -6,7 +6,7 @@
  */
 import type { Schema } from '../../../api/schema/types.js';
 import { resolve } from '../../../api/schema/registry.js';
-import { fieldSetOf, toFieldsV1, fromFieldsV1, listKeys, itemKey, pathParts, describePath, type FieldSet } from './fieldset.js';
+import { fieldSetOf, fieldsV1Of, toFieldsV1, fromFieldsV1, listKeys, itemKey, pathParts, describePath, type FieldSet } from './fieldset.js';
 import { getAt, removeAt, MISSING } from './paths.js';
 
 interface Entry { manager: string; operation: 'Apply' | 'Update'; apiVersion: string; time: string; fieldsType: 'FieldsV1'; fieldsV1: any; subresource?: string }
@@ -32,6 +32,15 @@ function skipRootsFor(sub?: string): string[] { return sub === 'status' ? [] : [
 export function updateManagedFields(oldObj: any | null, newObj: any, manager: string, schema: Schema,
                                     opts: { operation: 'Update'; apiVersion: string; subresource?: string; now: string }): any {
   const roots = skipRootsFor(opts.subresource);
+  if (!oldObj && !newObj.metadata?.managedFields) {
+    // Create: the creator owns everything it set; build the tree directly (the hot path of a create).
+    const fieldsV1 = fieldsV1Of(newObj, schema, { skipRoots: roots });
+    if (Object.keys(fieldsV1).length) {
+      newObj.metadata.managedFields = [{ manager, operation: 'Update', apiVersion: opts.apiVersion, time: opts.now, fieldsType: 'FieldsV1', fieldsV1,
+        ...(opts.subresource ? { subresource: opts.subresource } : {}) }];
+    }
+    return newObj;
+  }
   const newSet = fieldSetOf(newObj, schema, { skipRoots: roots });
   const oldSet = oldObj ? fieldSetOf(oldObj, schema, { skipRoots: roots }) : new Set<string>();
   const changed = new Set<string>();
