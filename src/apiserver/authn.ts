@@ -1,8 +1,9 @@
 /**
  * @module apiserver/authn
- * Authentication: who is asking. Today x509 client certificates signed by the cluster CA
- * (CN = user, O = groups); requests without credentials are system:anonymous. Token
- * authenticators plug into the same chain (see docs/architecture.md).
+ * Authentication: who is asking. x509 client certificates signed by the cluster CA
+ * (CN = user, O = groups), then bearer tokens (token file, bootstrap tokens, ServiceAccount JWTs,
+ * OIDC: src/apiserver/authentication/). A request with no credentials is system:anonymous when
+ * anonymous auth is on; a bearer token no authenticator accepts is 401, never anonymous.
  */
 import type { TLSSocket, PeerCertificate } from 'node:tls';
 import { unauthorized } from '../machinery/status.js';
@@ -41,10 +42,42 @@ export const x509Authenticator: Authenticator = {
   },
 };
 
-export async function authenticate(chain: Authenticator[], req: Req): Promise<UserInfo> {
+/** What a token authenticator answers (see src/apiserver/authentication/token.ts). */
+export interface BearerTokenAuthenticator {
+  authenticateToken(token: string, apiAudiences: string[]): Promise<{ user: UserInfo; audiences: string[] } | null>;
+}
+
+/** Tokens longer than this are refused before any parsing (Kubernetes' header limits are similar). */
+const MAX_TOKEN_LENGTH = 16 * 1024;
+
+/** The bearer token of a request, if it carries one (`Authorization: Bearer ...`). */
+export function bearerToken(req: Req): string | undefined {
+  const h = req.headers['authorization'];
+  if (typeof h !== 'string') return undefined;
+  // Other schemes (Basic, ...) are not ours to judge: Kubernetes treats them as no credentials.
+  const m = /^\s*bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1] : undefined;
+}
+
+/** Bearer tokens as an Authenticator in the chain; apiAudiences are the audiences this server accepts. */
+export function bearerAuthenticator(tokens: BearerTokenAuthenticator, apiAudiences: string[]): Authenticator {
+  return {
+    async authenticate(req) {
+      const token = bearerToken(req);
+      if (token === undefined) return null;
+      if (token.length > MAX_TOKEN_LENGTH) throw unauthorized();
+      const r = await tokens.authenticateToken(token, apiAudiences);
+      if (!r) throw unauthorized();
+      return r.user;
+    },
+  };
+}
+
+export async function authenticate(chain: Authenticator[], req: Req, anonymous = true): Promise<UserInfo> {
   for (const a of chain) {
     const u = await a.authenticate(req);
     if (u) return u;
   }
+  if (!anonymous) throw unauthorized();
   return ANONYMOUS;
 }

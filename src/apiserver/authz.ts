@@ -12,6 +12,8 @@ export type Decision = 'Allow' | 'Deny' | 'NoOpinion';
 
 export interface Authorizer {
   authorize(user: UserInfo, ri: RequestInfo): Promise<Decision> | Decision;
+  /** Why it decided so (SubjectAccessReview's status.reason), asked only after a decision. */
+  reason?(user: UserInfo, ri: RequestInfo): string;
 }
 
 const PUBLIC_PATHS = ['/healthz', '/livez', '/readyz', '/version', '/api', '/apis', '/openapi'];
@@ -36,6 +38,15 @@ export function forbiddenMessage(user: UserInfo, ri: RequestInfo): string {
   const where = ri.namespace ? ` in the namespace "${ri.namespace}"` : ' at the cluster scope';
   const head = ri.name ? `${ri.resource}${ri.apiGroup ? '.' + ri.apiGroup : ''} "${ri.name}" is forbidden: ` : `${ri.resource}${ri.apiGroup ? '.' + ri.apiGroup : ''} is forbidden: `;
   return head + what + where;
+}
+
+/** The chain's decision and its reason, as a SubjectAccessReview reports them. */
+export async function decide(chain: Authorizer[], user: UserInfo, ri: RequestInfo): Promise<{ decision: Decision; reason: string }> {
+  for (const a of chain) {
+    const d = await a.authorize(user, ri);
+    if (d !== 'NoOpinion') return { decision: d, reason: a.reason?.(user, ri) ?? '' };
+  }
+  return { decision: 'NoOpinion', reason: '' };
 }
 
 export async function authorize(chain: Authorizer[], user: UserInfo, ri: RequestInfo): Promise<void> {

@@ -11,8 +11,13 @@ import type { Storage } from '../storage/interface.js';
 import { allResources } from '../api/schema/registry.js';
 import type { ClusterPKI } from './pki/cluster-pki.js';
 import { parseRequestInfo } from './request-info.js';
-import { authenticate, x509Authenticator, type Authenticator } from './authn.js';
-import { authorize, mastersAuthorizer, publicInfoAuthorizer, type Authorizer } from './authz.js';
+import { authenticate, x509Authenticator, type Authenticator, type BearerTokenAuthenticator } from './authn.js';
+import { authorize, decide, mastersAuthorizer, publicInfoAuthorizer, type Authorizer } from './authz.js';
+import { impersonate } from './filters/impersonation.js';
+import { VirtualEndpoints, type VirtualHandler } from './endpoints/virtual.js';
+import { tokenReviewHandler, selfSubjectReviewHandler } from './registry/review/tokenreview.js';
+import { subjectAccessReviewHandler, localSubjectAccessReviewHandler, selfSubjectAccessReviewHandler, selfSubjectRulesReviewHandler, type RulesResolver } from './registry/review/subjectaccessreview.js';
+import { loopbackClient, type LoopbackClient } from './registry/loopback.js';
 import { writeError, writeJSON, writeJSONText, type Req, type Res } from './endpoints/response.js';
 import { serveResource } from './endpoints/resource.js';
 import { apiVersions, apiGroupList, apiGroup, apiResourceList, aggregatedDiscovery, wantsAggregated } from './endpoints/discovery.js';
@@ -44,23 +49,50 @@ function metricVerb(verb: string, req: Req): string {
   }
 }
 
+/** Something that runs alongside the server (caches, small controllers) and stops with it. */
+export interface Runnable { start(): Promise<void> | void; stop(): Promise<void> | void }
+
+/**
+ * The guards of the request pipeline, built from flags by apiserver/options.ts once the registry
+ * exists (RBAC, admission and token checks all read objects through the loopback client).
+ */
+export interface Guards {
+  authenticators: Authenticator[];
+  /** Requests without credentials run as system:anonymous (true) or get 401 (false). */
+  anonymous: boolean;
+  /** The token authenticators, for TokenReview. */
+  tokens?: BearerTokenAuthenticator;
+  apiAudiences: string[];
+  authorizers: Authorizer[];
+  /** Lists a user's rules for SelfSubjectRulesReview (RBAC). */
+  rules?: RulesResolver;
+  admission: AdmissionChain;
+  /** serviceaccounts/token (TokenRequest). */
+  tokenRequest?: VirtualHandler;
+  /** Started after the registry bootstraps, before the server is ready; stopped first. */
+  runnables: Runnable[];
+}
+
 export interface APIServerOptions {
   storage: Storage;
   pki: ClusterPKI;
   host?: string;
   port?: number;
-  authenticators?: Authenticator[];
-  authorizers?: Authorizer[];
-  admission?: AdmissionChain;
+}
+
+/** Before RBAC is configured: client certificates, system:masters may do anything, everyone may read discovery. */
+export function defaultGuards(): Guards {
+  return { authenticators: [x509Authenticator], anonymous: true, apiAudiences: [], authorizers: [mastersAuthorizer, publicInfoAuthorizer], admission: noAdmission, runnables: [] };
 }
 
 export class APIServer {
   readonly registry: ResourceRegistry;
   readonly metrics: APIServerMetrics;
   private server?: Http2SecureServer;
-  private authenticators: Authenticator[];
-  private authorizers: Authorizer[];
-  private admission: AdmissionChain;
+  private guards: Guards = defaultGuards();
+  private readonly virtual = new VirtualEndpoints();
+  /** How the server's own parts read and write objects (no authn/authz/admission). */
+  readonly client: LoopbackClient;
   private ready = false;
   readonly crds: CRDController;
   readonly namespaces: NamespaceFinalizer;
@@ -69,14 +101,30 @@ export class APIServer {
   constructor(private readonly opts: APIServerOptions) {
     this.registry = new ResourceRegistry(opts.storage);
     this.metrics = new APIServerMetrics(() => this.registry.objectCounts());
-    this.authenticators = opts.authenticators ?? [x509Authenticator];
-    this.authorizers = opts.authorizers ?? [mastersAuthorizer, publicInfoAuthorizer];
-    this.admission = opts.admission ?? noAdmission;
+    this.client = loopbackClient(this.registry);
     this.crds = new CRDController(this.registry);
     this.namespaces = new NamespaceFinalizer(this.registry);
   }
 
+  /** Install the guards (call before start). */
+  setGuards(g: Guards): void {
+    this.guards = g;
+  }
+
+  private registerVirtual(): void {
+    const g = this.guards;
+    const decideFn = (u: any, ri: any) => decide(g.authorizers, u, ri);
+    this.virtual.register('authentication.k8s.io', 'tokenreviews', '', tokenReviewHandler(g.tokens ?? null, g.apiAudiences));
+    this.virtual.register('authentication.k8s.io', 'selfsubjectreviews', '', selfSubjectReviewHandler());
+    this.virtual.register('authorization.k8s.io', 'subjectaccessreviews', '', subjectAccessReviewHandler(decideFn));
+    this.virtual.register('authorization.k8s.io', 'localsubjectaccessreviews', '', localSubjectAccessReviewHandler(decideFn));
+    this.virtual.register('authorization.k8s.io', 'selfsubjectaccessreviews', '', selfSubjectAccessReviewHandler(decideFn));
+    this.virtual.register('authorization.k8s.io', 'selfsubjectrulesreviews', '', selfSubjectRulesReviewHandler(g.rules ?? null));
+    if (g.tokenRequest) this.virtual.register('', 'serviceaccounts', 'token', g.tokenRequest);
+  }
+
   async start(): Promise<void> {
+    this.registerVirtual();
     const { pki } = this.opts;
     this.server = createSecureServer({
       allowHTTP1: true, cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem,
@@ -94,6 +142,7 @@ export class APIServer {
     await this.registry.bootstrap();
     await this.crds.start();
     await this.namespaces.start();
+    for (const r of this.guards.runnables) await r.start();
     this.ready = true;
   }
 
@@ -101,6 +150,7 @@ export class APIServer {
 
   async stop(): Promise<void> {
     this.ready = false;
+    for (const r of [...this.guards.runnables].reverse()) { try { await r.stop(); } catch { /* stopping anyway */ } }
     this.crds.stop();
     this.namespaces.stop();
     this.registry.stop();
@@ -119,12 +169,18 @@ export class APIServer {
     const ri = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     let code = 200;
     try {
-      const user = await authenticate(this.authenticators, req);
-      await authorize(this.authorizers, user, ri);
-      if (ri.isResourceRequest) {
+      const g = this.guards;
+      const authenticated = await authenticate(g.authenticators, req, g.anonymous);
+      const user = (await impersonate(req, authenticated, async (u, a) => (await decide(g.authorizers, u, a)).decision === 'Allow')).user;
+      await authorize(g.authorizers, user, ri);
+      const virtual = ri.isResourceRequest ? this.virtual.find(ri) : undefined;
+      if (virtual) {
+        await this.virtual.serve(virtual, ri, url.searchParams, req, res, user);
+      } else if (ri.isResourceRequest) {
         const deps = this.registry.depsFor(ri.apiGroup, ri.apiVersion, ri.resource);
         if (!deps) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-        await serveResource({ ...deps, admission: this.admission, onWatch: (d) => this.metrics.longRunning.add({ verb: 'WATCH', group: ri.apiGroup, version: ri.apiVersion, resource: ri.resource, subresource: '', scope: ri.namespace ? 'namespace' : 'cluster', component: 'apiserver' }, d) }, ri, url.searchParams, req, res, user);
+        if (deps.store.info.virtual) throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+        await serveResource({ ...deps, admission: g.admission, onWatch: (d) => this.metrics.longRunning.add({ verb: 'WATCH', group: ri.apiGroup, version: ri.apiVersion, resource: ri.resource, subresource: '', scope: ri.namespace ? 'namespace' : 'cluster', component: 'apiserver' }, d) }, ri, url.searchParams, req, res, user);
       } else {
         await this.serveNonResource(url, req, res);
       }

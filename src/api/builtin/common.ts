@@ -18,6 +18,7 @@ export interface KindSpec {
   shortNames?: string[]; categories?: string[]; subresources?: ResourceInfo['subresources'];
   storagePrefix?: string; props: Record<string, Schema>; description?: string; defaulter?: (o: any) => void;
   definition?: string; required?: string[];
+  verbs?: string[]; virtual?: boolean; extraSubresources?: ResourceInfo['extraSubresources'];
 }
 
 /** Define a kind's schema under Kubernetes' definition name and serve it. */
@@ -28,6 +29,6 @@ export function kind(k: KindSpec): void {
   registerResource({
     group: k.group, version: k.version, kind: k.kind, plural: k.plural, singular: k.kind.toLowerCase(), namespaced: k.namespaced,
     shortNames: k.shortNames, categories: k.categories, definition: defName, subresources: k.subresources,
-    storagePrefix: k.storagePrefix, defaulter: k.defaulter,
+    storagePrefix: k.storagePrefix, defaulter: k.defaulter, verbs: k.verbs, virtual: k.virtual, extraSubresources: k.extraSubresources,
   });
 }

@@ -34,6 +34,7 @@ kind({ group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namesp
 kind({ group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true,
   props: { data: mapOf(bytes()), immutable: bool(), stringData: mapOf(str()), type: str() }, defaulter: (o) => { o.type ??= 'Opaque'; } });
 kind({ group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'],
+  extraSubresources: [{ name: 'token', kind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, verbs: ['create'] }],
   props: { automountServiceAccountToken: bool(), imagePullSecrets: arr(ref(`${CORE}.LocalObjectReference`)), secrets: arr(free(), { mergeKey: 'name' }) } });
 define(`${CORE}.Taint`, obj({ effect: enumStr(['NoExecute', 'NoSchedule', 'PreferNoSchedule']), key: str(), timeAdded: ref(`${META}.Time`), value: str() }, { required: ['key', 'effect'] }));
 kind({ group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: { status: true }, storagePrefix: 'minions',

@@ -8,3 +8,4 @@ import './pod.js';
 import './core.js';
 import './workloads.js';
 import './others.js';
+import './auth.js';

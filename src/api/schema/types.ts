@@ -58,6 +58,13 @@ export interface ResourceInfo {
   definition: string;
   /** Subresources served besides the main resource. */
   subresources?: { status?: boolean; scale?: ScaleSubresource };
+  /**
+   * Subresources that are not the object itself (serviceaccounts/token, pods/eviction, pods/log...):
+   * served by their own handlers, listed in discovery with their kind and verbs.
+   */
+  extraSubresources?: { name: string; kind: GroupVersionKind; verbs: string[] }[];
+  /** Served without storage: each POST is answered and nothing is kept (TokenReview, SubjectAccessReview). */
+  virtual?: boolean;
   /** Verbs served (default: all of create delete deletecollection get list patch update watch). */
   verbs?: string[];
   /** Storage key segment after /registry/: `pods`, `deployments`, `apiextensions.k8s.io/customresourcedefinitions`. */

@@ -70,6 +70,7 @@ function subresourcesOf(r: ResourceInfo): Sub[] {
   const subs: Sub[] = [];
   if (r.subresources?.scale) subs.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: SUB_VERBS });
   if (r.subresources?.status) subs.push({ subresource: 'status', responseKind: { group: r.group, version: r.version, kind: r.kind }, verbs: SUB_VERBS });
+  for (const x of r.extraSubresources ?? []) subs.push({ subresource: x.name, responseKind: x.kind, verbs: x.verbs });
   return subs.sort((a, b) => a.subresource.localeCompare(b.subresource));
 }
 

@@ -17,6 +17,10 @@ export interface AdmissionAttributes {
   options?: any;
   dryRun: boolean;
   user: UserInfo;
+  /** Warnings for the client (the Warning header); admission plugins may add to it. */
+  warnings?: string[];
+  /** Audit annotations added by admission plugins (key -> value), as Kubernetes' AddAnnotation. */
+  auditAnnotations?: Record<string, string>;
 }
 
 /** Mutating plugins run first (`admit`), validating after (`validate`), as in Kubernetes. */

@@ -7,7 +7,7 @@ import type { Storage } from '../../storage/interface.js';
 import type { ResourceInfo, Schema } from '../../api/schema/types.js';
 import { allResources, definition } from '../../api/schema/registry.js';
 import { StatusError } from '../../machinery/status.js';
-import { Store } from './store.js';
+import { Store, type WriteGuard } from './store.js';
 import { ObjectCodec, type ValueTransformer } from './codec.js';
 import type { ResourceCache } from './cache.js';
 import { openResourceCache } from './watch-cache.js';
@@ -20,6 +20,8 @@ export interface ResourceDepsBase { store: Store; cache: ResourceCache }
 export class ResourceRegistry {
   private stores = new Map<string, Store>();
   private caches = new Map<string, ResourceCache>();
+  /** Write guards by `group/resource` (set by the authorization setup). */
+  private writeGuards = new Map<string, WriteGuard>();
   readonly codec: ObjectCodec;
 
   constructor(readonly storage: Storage, transformer?: ValueTransformer) {
@@ -37,10 +39,16 @@ export class ResourceRegistry {
       s = new Store(info, schema, this.storage, strategyFor(info, this), this.codec, {
         ...storeOptionsFor(info),
         namespaceGuard: info.kind === 'Namespace' ? undefined : (ns, op) => this.namespaceGuard(ns, op),
+        writeGuard: (op, ns, obj, old, ctx) => this.writeGuards.get(`${info.group}/${info.plural}`)?.(op, ns, obj, old, ctx) ?? Promise.resolve(),
       });
       this.stores.set(id, s);
     }
     return s;
+  }
+
+  /** Install a check run before every create/update of `group/resource` (e.g. RBAC escalation). */
+  setWriteGuard(group: string, resource: string, g: WriteGuard): void {
+    this.writeGuards.set(`${group}/${resource}`, g);
   }
 
   /** The watch cache of a resource's storage prefix (shared by every version served from it). */
@@ -55,6 +63,11 @@ export class ResourceRegistry {
 
   find(group: string, version: string, plural: string): ResourceInfo | undefined {
     return allResources().find((r) => r.group === group && r.version === version && r.plural === plural);
+  }
+
+  /** A resource of a group in its first registered (preferred) version. */
+  findAnyVersion(group: string, plural: string): ResourceInfo | undefined {
+    return allResources().find((r) => r.group === group && r.plural === plural);
   }
 
   depsFor(group: string, version: string, plural: string): ResourceDepsBase | null {

@@ -24,6 +24,12 @@ export interface DeleteOptions {
 
 export interface DeleteResult { obj: any; deleted: boolean }
 
+/**
+ * A check on who may write this object as submitted, before anything else runs (RBAC's escalation
+ * prevention: you cannot grant or bind what you do not hold).
+ */
+export type WriteGuard = (op: 'CREATE' | 'UPDATE', ns: string, obj: any, old: any, ctx: RequestContext) => Promise<void>;
+
 /** Kinds whose strategies keep metadata.generation (the spec-bearing kinds), as in Kubernetes. */
 const GENERATION_KINDS = new Set(['apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'batch/jobs', 'batch/cronjobs',
   'networking.k8s.io/networkpolicies', 'networking.k8s.io/ingresses', 'policy/poddisruptionbudgets', 'apiextensions.k8s.io/customresourcedefinitions',
@@ -37,7 +43,7 @@ export class Store {
   readonly tracksGeneration: boolean;
   constructor(readonly info: ResourceInfo, readonly schema: Schema, readonly storage: Storage,
               readonly strategy: Strategy, readonly codec: ObjectCodec,
-              readonly opts: { returnDeletedObject?: boolean; namespaceGuard?: (ns: string, op: Operation) => Promise<void> } = {}) {
+              readonly opts: { returnDeletedObject?: boolean; namespaceGuard?: (ns: string, op: Operation) => Promise<void>; writeGuard?: WriteGuard } = {}) {
     this.group = info.group;
     this.resource = info.plural;
     this.prefix = `/registry/${info.storagePrefix ?? info.plural}/`;
@@ -78,7 +84,7 @@ export class Store {
 
   private attrs(op: Operation, ns: string, name: string, obj: any, old: any, ctx: RequestContext, sub = ''): AdmissionAttributes {
     return { operation: op, group: this.info.group, version: this.info.version, kind: this.info.kind, resource: this.resource,
-      subresource: sub, namespace: ns, name, object: obj, oldObject: old, dryRun: ctx.dryRun, user: ctx.user };
+      subresource: sub, namespace: ns, name, object: obj, oldObject: old, dryRun: ctx.dryRun, user: ctx.user, warnings: ctx.warnings };
   }
 
   /** Check the body names the right kind and namespace for this URL (Kubernetes' 400s). */
@@ -112,6 +118,7 @@ export class Store {
     const m = obj.metadata;
     if (!m.name && m.generateName) m.name = generateName(m.generateName);
     if (this.opts.namespaceGuard && this.info.namespaced) await this.opts.namespaceGuard(ns, 'CREATE');
+    if (this.opts.writeGuard) await this.opts.writeGuard('CREATE', ns, obj, null, ctx);
     fillCreateMeta(obj);
     if (this.tracksGeneration) m.generation = 1; else delete m.generation;
     // With a status subresource, status is not the creator's to set (Kubernetes' PrepareForCreate).
@@ -222,6 +229,7 @@ export class Store {
       const added = (obj.metadata.finalizers ?? []).filter((f: string) => !(old.metadata.finalizers ?? []).includes(f));
       if (added.length) throw invalidError(this.group, this.info.kind, name, [{ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: 'no new finalizers can be added if the object is being deleted, found new finalizers ' + JSON.stringify(added) }]);
     }
+    if (this.opts.writeGuard && !sub) await this.opts.writeGuard('UPDATE', ns, obj, old, ctx);
     trackUpdate(this, old, obj, ctx, sub);
     await ctx.admission.admit(this.attrs('UPDATE', ns, name, obj, old, ctx, sub));
     validateObjectUpdate(this, obj, old, ctx, sub);
