@@ -49,11 +49,16 @@ export async function decide(chain: Authorizer[], user: UserInfo, ri: RequestInf
   return { decision: 'NoOpinion', reason: '' };
 }
 
+/** The 403 Kubernetes answers when the chain did not allow a request. */
+export function forbiddenError(user: UserInfo, ri: RequestInfo) {
+  return forbidden(forbiddenMessage(user, ri), ri.isResourceRequest ? { name: ri.name || undefined, group: ri.apiGroup || undefined, kind: ri.resource } : undefined);
+}
+
 export async function authorize(chain: Authorizer[], user: UserInfo, ri: RequestInfo): Promise<void> {
   for (const a of chain) {
     const d = await a.authorize(user, ri);
     if (d === 'Allow') return;
     if (d === 'Deny') break;
   }
-  throw forbidden(forbiddenMessage(user, ri), ri.isResourceRequest ? { name: ri.name || undefined, group: ri.apiGroup || undefined, kind: ri.resource } : undefined);
+  throw forbiddenError(user, ri);
 }

@@ -12,7 +12,9 @@ import { allResources } from '../api/schema/registry.js';
 import type { ClusterPKI } from './pki/cluster-pki.js';
 import { parseRequestInfo } from './request-info.js';
 import { authenticate, x509Authenticator, type Authenticator, type BearerTokenAuthenticator } from './authn.js';
-import { authorize, decide, mastersAuthorizer, publicInfoAuthorizer, type Authorizer } from './authz.js';
+import { decide, forbiddenError, mastersAuthorizer, publicInfoAuthorizer, type Authorizer } from './authz.js';
+import { AUDIT_ID_HEADER, requestMetaOf, type Auditor, type AuditContext } from './audit/auditor.js';
+import { authenticationFailedMessage } from './audit/event.js';
 import { impersonate } from './filters/impersonation.js';
 import { VirtualEndpoints, type VirtualHandler } from './endpoints/virtual.js';
 import { tokenReviewHandler, selfSubjectReviewHandler } from './registry/review/tokenreview.js';
@@ -24,6 +26,7 @@ import { apiVersions, apiGroupList, apiGroup, apiResourceList, aggregatedDiscove
 import { serveOpenAPI } from './endpoints/openapi.js';
 import { APIServerMetrics } from './metrics.js';
 import { ResourceRegistry } from './registry/resources.js';
+import type { ValueTransformer } from './registry/codec.js';
 import type { AdmissionChain } from './registry/context.js';
 import { noAdmission } from './registry/context.js';
 import { CRDController } from './registry/crd/controller.js';
@@ -71,6 +74,8 @@ export interface Guards {
   tokenRequest?: VirtualHandler;
   /** Started after the registry bootstraps, before the server is ready; stopped first. */
   runnables: Runnable[];
+  /** The audit log, when --audit-policy-file and --audit-log-path are given. */
+  auditor?: Auditor;
 }
 
 export interface APIServerOptions {
@@ -78,6 +83,8 @@ export interface APIServerOptions {
   pki: ClusterPKI;
   host?: string;
   port?: number;
+  /** Encryption at rest (--encryption-provider-config). */
+  transformer?: ValueTransformer;
 }
 
 /** Before RBAC is configured: client certificates, system:masters may do anything, everyone may read discovery. */
@@ -99,7 +106,7 @@ export class APIServer {
   url = '';
 
   constructor(private readonly opts: APIServerOptions) {
-    this.registry = new ResourceRegistry(opts.storage);
+    this.registry = new ResourceRegistry(opts.storage, opts.transformer);
     this.metrics = new APIServerMetrics(() => this.registry.objectCounts());
     this.client = loopbackClient(this.registry);
     this.crds = new CRDController(this.registry);
@@ -168,11 +175,29 @@ export class APIServer {
     const url = parseURL(req.url ?? '/');
     const ri = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     let code = 200;
+    const g = this.guards;
+    let rec: AuditContext | undefined;
     try {
-      const g = this.guards;
-      const authenticated = await authenticate(g.authenticators, req, g.anonymous);
-      const user = (await impersonate(req, authenticated, async (u, a) => (await decide(g.authorizers, u, a)).decision === 'Allow')).user;
-      await authorize(g.authorizers, user, ri);
+      let authenticated;
+      try {
+        authenticated = await authenticate(g.authenticators, req, g.anonymous);
+      } catch (e) {
+        if (g.auditor && e instanceof StatusError && e.code === 401) {
+          const hasCert = !!(req as any).socket?.getPeerCertificate?.()?.subject;
+          res.setHeader(AUDIT_ID_HEADER, g.auditor.failedAuthentication({ ...ri, user: undefined }, requestMetaOf(req), authenticationFailedMessage(req as any, hasCert)));
+        }
+        throw e;
+      }
+      if (g.auditor) {
+        rec = g.auditor.begin({ ...ri, user: authenticated }, requestMetaOf(req, ri.verb === 'watch'));
+        res.setHeader(AUDIT_ID_HEADER, rec.auditID);
+      }
+      const imp = await impersonate(req, authenticated, async (u, a) => (await decide(g.authorizers, u, a)).decision === 'Allow');
+      const user = imp.user;
+      if (imp.requested) rec?.setImpersonatedUser(user);
+      const verdict = await decide(g.authorizers, user, ri);
+      rec?.annotateAuthorization(verdict.decision === 'Allow', verdict.reason);
+      if (verdict.decision !== 'Allow') throw forbiddenError(user, ri);
       const virtual = ri.isResourceRequest ? this.virtual.find(ri) : undefined;
       if (virtual) {
         await this.virtual.serve(virtual, ri, url.searchParams, req, res, user);
@@ -180,14 +205,18 @@ export class APIServer {
         const deps = this.registry.depsFor(ri.apiGroup, ri.apiVersion, ri.resource);
         if (!deps) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
         if (deps.store.info.virtual) throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-        await serveResource({ ...deps, admission: g.admission, onWatch: (d) => this.metrics.longRunning.add({ verb: 'WATCH', group: ri.apiGroup, version: ri.apiVersion, resource: ri.resource, subresource: '', scope: ri.namespace ? 'namespace' : 'cluster', component: 'apiserver' }, d) }, ri, url.searchParams, req, res, user);
+        await serveResource({ ...deps, admission: g.admission, audit: rec, onWatch: (d) => this.metrics.longRunning.add({ verb: 'WATCH', group: ri.apiGroup, version: ri.apiVersion, resource: ri.resource, subresource: '', scope: ri.namespace ? 'namespace' : 'cluster', component: 'apiserver' }, d) }, ri, url.searchParams, req, res, user);
       } else {
         await this.serveNonResource(url, req, res);
       }
       code = res.statusCode;
+      rec?.end(code);
     } catch (e) {
       writeError(res, e);
       code = e instanceof StatusError ? e.code : 500;
+      if (rec) {
+        if (e instanceof StatusError) rec.end(code, e.toStatus()); else rec.panic(e);
+      }
     } finally {
       if (ri.verb !== 'watch') {
         const secs = Number(process.hrtime.bigint() - started) / 1e9;

@@ -12,6 +12,7 @@ import { openStorage } from '../storage/open.js';
 import { ensureClusterPKI, kubeconfig } from '../apiserver/pki/cluster-pki.js';
 import { APIServer } from '../apiserver/server.js';
 import { mergeKubeconfig } from './kubeconfig.js';
+import { SECURITY_FLAG_OPTIONS, securityFlags, encryptionFromFlags, buildGuards } from '../apiserver/options.js';
 import '../api/index.js';
 
 export async function serverCommand(argv: string[]): Promise<number | void> {
@@ -19,8 +20,10 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
     args: argv, options: {
       'data-dir': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, storage: { type: 'string' },
       'merge-kubeconfig': { type: 'boolean' },
+      ...SECURITY_FLAG_OPTIONS,
     },
   });
+  const security = securityFlags(values);
   const dataDir = values['data-dir'] ?? defaultDataDir();
   const t0 = performance.now();
   await mkdir(join(dataDir, 'db'), { recursive: true });
@@ -28,7 +31,8 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
     openStorage(storageURL(values.storage, dataDir)),
     ensureClusterPKI(join(dataDir, 'pki')),
   ]);
-  const server = new APIServer({ storage, pki, host: values.host ?? '127.0.0.1', port: values.port ? Number(values.port) : 6443 });
+  const server = new APIServer({ storage, pki, host: values.host ?? '127.0.0.1', port: values.port ? Number(values.port) : 6443, transformer: encryptionFromFlags(security) });
+  server.setGuards(await buildGuards(server, security, dataDir, pki));
   await server.start();
   const kc = kubeconfig({ server: server.url, caPem: pki.ca.certPem, user: 'skiff-admin', certPem: pki.admin.certPem, keyPem: pki.admin.keyPem });
   const kcPath = join(dataDir, 'kubeconfig');

@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { startSkiffServer, type SkiffServer } from '../support/skiff-server.js';
 
+/** Every namespace gets the kube-root-ca.crt ConfigMap from its controller; these tests count only their own. */
+const NOT_ROOT_CA = '&fieldSelector=metadata.name!%3Dkube-root-ca.crt';
+
 interface Reply { status: number; json: any; text: string }
 interface WatchEvent { type: string; object: any }
 interface Watch { events: WatchEvent[]; ended: Promise<void>; done: boolean; status: number; close(): void; until(pred: (evs: WatchEvent[]) => boolean, what: string, ms?: number): Promise<void> }
@@ -150,7 +153,7 @@ describe('watch and paged list against skiff', () => {
     await mkns('w-init');
     const P = '/api/v1/namespaces/w-init/configmaps';
     for (const n of ['one', 'two', 'three']) await ok('POST', P, cm(n));
-    const w = watch(`${P}?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=`);
+    const w = watch(`${P}?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${NOT_ROOT_CA}`);
     await w.until((e) => e.some((x) => x.type === 'BOOKMARK'), 'the initial-events-end bookmark');
     const types = w.events.map((e) => e.type);
     assert.deepEqual(types, ['ADDED', 'ADDED', 'ADDED', 'BOOKMARK']);
@@ -178,7 +181,7 @@ describe('watch and paged list against skiff', () => {
 
   it('timeoutSeconds closes the stream', async () => {
     const t0 = Date.now();
-    const w = watch('/api/v1/namespaces/w-init/configmaps?watch=1&timeoutSeconds=1');
+    const w = watch(`/api/v1/namespaces/w-init/configmaps?watch=1&timeoutSeconds=1${NOT_ROOT_CA}`);
     await Promise.race([w.ended, new Promise((_, rej) => setTimeout(() => rej(new Error('watch with timeoutSeconds=1 still open after 10 s')), 10_000))]);
     const took = Date.now() - t0;
     assert.equal(w.status, 200);
@@ -189,29 +192,35 @@ describe('watch and paged list against skiff', () => {
   it('list with limit and continue pages through 25 objects from one snapshot', async () => {
     await mkns('w-pages');
     const P = '/api/v1/namespaces/w-pages/configmaps';
+    // The namespace's kube-root-ca.crt (made by its controller) sorts after cm-*: wait for it so the pages are known.
+    const deadline = Date.now() + 10_000;
+    while ((await req('GET', `${P}/kube-root-ca.crt`)).status !== 200) {
+      if (Date.now() > deadline) throw new Error('kube-root-ca.crt never appeared');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     for (let i = 0; i < 25; i++) await ok('POST', P, cm(`cm-${String(i).padStart(2, '0')}`));
     const p1 = await ok('GET', `${P}?limit=10`);
     assert.equal(p1.items.length, 10);
-    assert.equal(p1.metadata.remainingItemCount, 15);
+    assert.equal(p1.metadata.remainingItemCount, 16);
     assert.ok(p1.metadata.continue);
     // Changes after the first page do not show in later pages: they continue the first page's snapshot.
     await ok('POST', P, cm('cm-15a'));
     await ok('PATCH', `${P}/cm-20`, { data: { v: 'changed' } }, merge);
     const p2 = await ok('GET', `${P}?limit=10&continue=${encodeURIComponent(p1.metadata.continue)}`);
     assert.equal(p2.items.length, 10);
-    assert.equal(p2.metadata.remainingItemCount, 5);
+    assert.equal(p2.metadata.remainingItemCount, 6);
     assert.equal(p2.metadata.resourceVersion, p1.metadata.resourceVersion, 'every page is served at the first page\'s resourceVersion');
     const p3 = await ok('GET', `${P}?limit=10&continue=${encodeURIComponent(p2.metadata.continue)}`);
-    assert.equal(p3.items.length, 5);
+    assert.equal(p3.items.length, 6);
     assert.equal(p3.metadata.continue, undefined);
     assert.equal(p3.metadata.remainingItemCount, undefined);
     const names = [...p1.items, ...p2.items, ...p3.items].map((i: any) => i.metadata.name);
-    assert.deepEqual(names, Array.from({ length: 25 }, (_, i) => `cm-${String(i).padStart(2, '0')}`));
+    assert.deepEqual(names, [...Array.from({ length: 25 }, (_, i) => `cm-${String(i).padStart(2, '0')}`), 'kube-root-ca.crt']);
     assert.equal(p3.items.find((i: any) => i.metadata.name === 'cm-20').data.v, '0');
     const bad = await req('GET', `${P}?limit=10&continue=not-a-token`);
     assert.equal(bad.status, 400);
     assert.equal(bad.json.reason, 'BadRequest');
     const all = await ok('GET', P);
-    assert.equal(all.items.length, 26);
+    assert.equal(all.items.length, 27);
   });
 });

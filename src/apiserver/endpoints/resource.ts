@@ -30,6 +30,8 @@ export interface ResourceDeps {
   admission: AdmissionChain;
   /** Called when a watch opens/closes (for metrics). */
   onWatch?(delta: number): void;
+  /** The request's audit record (bodies are kept at the Request and RequestResponse levels). */
+  audit?: { setRequestObject(o: unknown): void; setResponseObject(o: unknown): void; annotate(k: string, v: string): void };
 }
 
 function renderOne(store: Store, obj: any, out: OutputFormat): string {
@@ -55,7 +57,16 @@ export async function serveResource(d: ResourceDeps, ri: RequestInfo, q: URLSear
   }
   const ctx: RequestContext = {
     user, userAgent: String(req.headers['user-agent'] ?? ''), dryRun: false, fieldValidation: 'Warn',
-    warnings: [], admission: d.admission,
+    warnings: [], admission: d.admission, auditAnnotations: d.audit ? {} : undefined,
+  };
+  const audit = d.audit;
+  /** A write's answer: recorded for audit (with admission's audit annotations), then sent. */
+  const answer = (code: number, obj: unknown): void => {
+    if (audit) {
+      for (const [k, v] of Object.entries(ctx.auditAnnotations ?? {})) audit.annotate(k, v);
+      audit.setResponseObject(obj);
+    }
+    writeJSON(res, code, obj, ctx.warnings);
   };
   const accept = req.headers['accept'] as string | undefined;
   switch (ri.verb) {
@@ -98,9 +109,10 @@ export async function serveResource(d: ResourceDeps, ri: RequestInfo, q: URLSear
       const body = await readBody(req, MAX_BODY_BYTES);
       if (body.length > MAX_OBJECT_BYTES) throw new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_OBJECT_BYTES}`);
       const dec = decodeBody(body, req.headers['content-type'] as string | undefined);
+      audit?.setRequestObject(dec.obj);
       if (dec.obj && typeof dec.obj === 'object' && dec.duplicates.length) decodeDuplicates.set(dec.obj, dec.duplicates);
       const obj = await store.create(ns, dec.obj, ctx);
-      return writeJSON(res, 201, obj, ctx.warnings);
+      return answer(201, obj);
     }
     case 'update': {
       ctx.dryRun = parseDryRun(q, 'UpdateOptions');
@@ -109,10 +121,11 @@ export async function serveResource(d: ResourceDeps, ri: RequestInfo, q: URLSear
       const body = await readBody(req, MAX_BODY_BYTES);
       if (body.length > MAX_OBJECT_BYTES) throw new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_OBJECT_BYTES}`);
       const dec = decodeBody(body, req.headers['content-type'] as string | undefined);
-      if (sub === 'scale') return writeJSON(res, 200, await updateScale(store, ns, ri.name, dec.obj, ctx), ctx.warnings);
+      audit?.setRequestObject(dec.obj);
+      if (sub === 'scale') return answer(200, await updateScale(store, ns, ri.name, dec.obj, ctx));
       if (dec.obj && typeof dec.obj === 'object' && dec.duplicates.length) decodeDuplicates.set(dec.obj, dec.duplicates);
       const r = await store.update(ns, ri.name, dec.obj, ctx, sub);
-      return writeJSON(res, r.created ? 201 : 200, r.obj, ctx.warnings);
+      return answer(r.created ? 201 : 200, r.obj);
     }
     case 'patch': {
       ctx.dryRun = parseDryRun(q, 'PatchOptions');
@@ -121,23 +134,25 @@ export async function serveResource(d: ResourceDeps, ri: RequestInfo, q: URLSear
       const type = patchTypeOf(req.headers['content-type'] as string | undefined);
       const body = await readBody(req, MAX_BODY_BYTES);
       if (body.length > MAX_OBJECT_BYTES) throw new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_OBJECT_BYTES}`);
+      audit?.setRequestObject(body);
       if (sub === 'scale') {
         const r = await patchScale(d, ns, ri.name, type, body, ctx);
-        return writeJSON(res, 200, r, ctx.warnings);
+        return answer(200, r);
       }
       const r = await patchObject(store, ns, ri.name, type, body, String(req.headers['content-type']), ctx, sub, { force: parseForce(q) });
-      return writeJSON(res, r.created ? 201 : 200, r.obj, ctx.warnings);
+      return answer(r.created ? 201 : 200, r.obj);
     }
     case 'delete': {
       if (sub) throw methodNotAllowed();
       const body = await readBody(req, MAX_BODY_BYTES);
       let bodyObj: any = null;
       if (body.length) bodyObj = decodeBody(body, req.headers['content-type'] as string | undefined, 'DeleteOptions').obj;
+      if (bodyObj) audit?.setRequestObject(bodyObj);
       const { opts, dryRun } = parseDeleteOptions(q, bodyObj);
       ctx.dryRun = dryRun;
       const r = await store.delete(ns, ri.name, opts, ctx);
-      if (!r.deleted || store.opts.returnDeletedObject) return writeJSON(res, 200, r.obj, ctx.warnings);
-      return writeJSON(res, 200, successStatus({ name: ri.name, group: store.group, kind: store.resource, uid: r.obj.metadata?.uid }), ctx.warnings);
+      if (!r.deleted || store.opts.returnDeletedObject) return answer(200, r.obj);
+      return answer(200, successStatus({ name: ri.name, group: store.group, kind: store.resource, uid: r.obj.metadata?.uid }));
     }
     case 'deletecollection': {
       const body = await readBody(req, MAX_BODY_BYTES);

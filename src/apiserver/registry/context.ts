@@ -39,6 +39,8 @@ export interface RequestContext {
   fieldValidation: 'Ignore' | 'Warn' | 'Strict';
   warnings: string[];
   admission: AdmissionChain;
+  /** Audit annotations admission plugins add (only when the request is audited). */
+  auditAnnotations?: Record<string, string>;
 }
 
 /** The default field manager name Kubernetes derives from the User-Agent (`kubectl-create`, ...). */

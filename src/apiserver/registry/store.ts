@@ -84,7 +84,7 @@ export class Store {
 
   private attrs(op: Operation, ns: string, name: string, obj: any, old: any, ctx: RequestContext, sub = ''): AdmissionAttributes {
     return { operation: op, group: this.info.group, version: this.info.version, kind: this.info.kind, resource: this.resource,
-      subresource: sub, namespace: ns, name, object: obj, oldObject: old, dryRun: ctx.dryRun, user: ctx.user, warnings: ctx.warnings };
+      subresource: sub, namespace: ns, name, object: obj, oldObject: old, dryRun: ctx.dryRun, user: ctx.user, warnings: ctx.warnings, auditAnnotations: ctx.auditAnnotations };
   }
 
   /** Check the body names the right kind and namespace for this URL (Kubernetes' 400s). */

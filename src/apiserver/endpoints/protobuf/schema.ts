@@ -67,6 +67,9 @@ const GROUP_PACKAGES: Record<string, string> = {
   'authentication.k8s.io': 'k8s.io.api.authentication',
   'coordination.k8s.io': 'k8s.io.api.coordination',
   'discovery.k8s.io': 'k8s.io.api.discovery',
+  'authorization.k8s.io': 'k8s.io.api.authorization',
+  'admissionregistration.k8s.io': 'k8s.io.api.admissionregistration',
+  'events.k8s.io': 'k8s.io.api.events',
 };
 
 /**

@@ -35,4 +35,7 @@ export const PACKAGE_ALIASES: Record<string, string> = {
   authentication: 'k8s.io.api.authentication.v1',
   coordination: 'k8s.io.api.coordination.v1',
   discovery: 'k8s.io.api.discovery.v1',
+  authorization: 'k8s.io.api.authorization.v1',
+  admissionregistration: 'k8s.io.api.admissionregistration.v1',
+  events: 'k8s.io.api.events.v1',
 };

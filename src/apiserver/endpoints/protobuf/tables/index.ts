@@ -19,6 +19,9 @@ import { autoscalingV2 } from './autoscalingV2.js';
 import { authentication } from './authentication.js';
 import { coordination } from './coordination.js';
 import { discovery } from './discovery.js';
+import { authorization } from './authorization.js';
+import { admissionregistration } from './admissionregistration.js';
+import { events } from './events.js';
 import type { PackageTable } from '../types.js';
 
-export const ALL_PACKAGES: PackageTable[] = [meta, resource, intstr, runtime, schema, core, apps, batch, rbac, networking, policy, scheduling, autoscaling, autoscalingV2, authentication, coordination, discovery];
+export const ALL_PACKAGES: PackageTable[] = [meta, resource, intstr, runtime, schema, core, apps, batch, rbac, networking, policy, scheduling, autoscaling, autoscalingV2, authentication, coordination, discovery, authorization, admissionregistration, events];
