@@ -7,6 +7,7 @@
  * cost, not what their history costs.
  */
 import type Database from 'better-sqlite3';
+import { openSync, closeSync, fsync } from 'node:fs';
 import {
   StorageError, type KeyValue, type ListOptions, type ListResult, type Storage, type WatchEvent, type WatchHandlers, type Watcher,
 } from '../../interface.js';
@@ -50,8 +51,20 @@ export class SqliteStorage implements Storage {
   onClose: (() => void) | undefined;
   /** This process has written: it owns the file (a `snapshot save` process only reads, so must not sweep). */
   hasWritten = false;
+  /**
+   * Durable commits without blocking the event loop: the connection runs synchronous=NORMAL (COMMIT
+   * writes the WAL without fsync) and each committed batch is acknowledged only after an fsync of the
+   * WAL on libuv's thread pool. One fsync is in flight at a time and covers every batch committed
+   * before it started, so batches are acknowledged (and published to watchers) in revision order.
+   * Meanwhile the event loop keeps serving requests and filling the next batch.
+   */
+  private readonly asyncFsync: boolean;
+  private walFd: number | undefined;
+  private syncing: Promise<void> | undefined;
+  private awaitingSync: { writes: PendingWrite[]; rev: number }[] = [];
 
-  constructor(readonly db: Database.Database, tuning: SqliteTuning) {
+  constructor(readonly db: Database.Database, tuning: SqliteTuning & { asyncFsync?: boolean }) {
+    this.asyncFsync = !!tuning.asyncFsync;
     this.st = prepare(db);
     this.rev = this.committed = this.st.readMeta.get('revision')!.value;
     this.compacted = this.st.readMeta.get('compacted')!.value;
@@ -130,9 +143,52 @@ export class SqliteStorage implements Storage {
       return this.abortBatch(asStorageError(err));
     }
     this.batch = undefined;
+    if (this.asyncFsync && b.writes.length) {
+      this.awaitingSync.push({ writes: b.writes, rev: this.rev });
+      this.startSync();
+      return;
+    }
     this.committed = this.rev;
     for (const w of b.writes) this.hub.publish(w.event);
     for (const w of b.writes) w.resolve();
+  }
+
+  /** fsync the WAL for every batch committed so far, then acknowledge and publish them in order. */
+  private startSync(): void {
+    if (this.syncing || !this.awaitingSync.length) return;
+    const batches = this.awaitingSync;
+    this.awaitingSync = [];
+    this.syncing = new Promise<void>((done) => {
+      const finish = (err: Error | null) => {
+        this.syncing = undefined;
+        if (err) {
+          // The data is committed but may not be on disk: the write's fate is unknown, as etcd's
+          // would be after a failed fsync. Say so rather than acknowledge it.
+          const e = new StorageError('Internal', `fsync of the write-ahead log failed: ${err.message}`);
+          for (const b of batches) for (const w of b.writes) w.reject(e);
+        } else {
+          this.committed = batches[batches.length - 1].rev;
+          for (const b of batches) for (const w of b.writes) this.hub.publish(w.event);
+          for (const b of batches) for (const w of b.writes) w.resolve();
+        }
+        done();
+        this.startSync();
+      };
+      try {
+        this.walFd ??= openSync(`${this.db.name}-wal`, 'r');
+      } catch (err) {
+        return finish(err as Error);
+      }
+      fsync(this.walFd, finish);
+    });
+  }
+
+  /** Wait until every committed write is durable (and acknowledged). */
+  private async drainSync(): Promise<void> {
+    while (this.syncing || this.awaitingSync.length) {
+      if (!this.syncing) this.startSync();
+      await this.syncing;
+    }
   }
 
   private abortBatch(err: StorageError): void {
@@ -241,7 +297,10 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.flushWrites();
+    await this.drainSync();
+    if (this.closed) return;
     this.closed = true;
+    if (this.walFd !== undefined) { try { closeSync(this.walFd); } catch { /* already gone */ } this.walFd = undefined; }
     this.onClose?.();
     this.hub.close();
     this.db.close();
