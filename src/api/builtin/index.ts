@@ -9,3 +9,4 @@ import './core.js';
 import './workloads.js';
 import './others.js';
 import './auth.js';
+import './admission.js';

@@ -14,6 +14,7 @@ import { workloadStrategy } from './workload.js';
 import { roleBindingStrategy } from './rbac.js';
 import { nodeStrategy } from './node.js';
 import { crdStrategy } from '../crd/strategy.js';
+import { mutatingWebhookStrategy, validatingWebhookStrategy } from './admission.js';
 
 export function strategyFor(info: ResourceInfo, reg: ResourceRegistry): Strategy {
   const key = `${info.group}/${info.plural}`;
@@ -27,6 +28,8 @@ export function strategyFor(info: ResourceInfo, reg: ResourceRegistry): Strategy
       return workloadStrategy(info);
     case 'rbac.authorization.k8s.io/rolebindings': case 'rbac.authorization.k8s.io/clusterrolebindings': return roleBindingStrategy;
     case 'apiextensions.k8s.io/customresourcedefinitions': return crdStrategy;
+    case 'admissionregistration.k8s.io/mutatingwebhookconfigurations': return mutatingWebhookStrategy;
+    case 'admissionregistration.k8s.io/validatingwebhookconfigurations': return validatingWebhookStrategy;
     default: return {};
   }
 }
