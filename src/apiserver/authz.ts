@@ -50,8 +50,8 @@ export async function decide(chain: Authorizer[], user: UserInfo, ri: RequestInf
 }
 
 /** The 403 Kubernetes answers when the chain did not allow a request. */
-export function forbiddenError(user: UserInfo, ri: RequestInfo) {
-  return forbidden(forbiddenMessage(user, ri), ri.isResourceRequest ? { name: ri.name || undefined, group: ri.apiGroup || undefined, kind: ri.resource } : undefined);
+export function forbiddenError(user: UserInfo, ri: RequestInfo, reason = '') {
+  return forbidden(forbiddenMessage(user, ri) + (reason ? `: ${reason}` : ''), ri.isResourceRequest ? { name: ri.name || undefined, group: ri.apiGroup || undefined, kind: ri.resource } : undefined);
 }
 
 export async function authorize(chain: Authorizer[], user: UserInfo, ri: RequestInfo): Promise<void> {

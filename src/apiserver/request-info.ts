@@ -75,5 +75,12 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
     case 'DELETE': info.verb = info.name ? 'delete' : 'deletecollection'; break;
     default: info.verb = m.toLowerCase();
   }
+  // A list or watch narrowed to one name by field selector is about that name (Kubernetes does the
+  // same, so a kubelet may watch just the Secrets its pods use).
+  if ((info.verb === 'list' || info.verb === 'watch') && !info.name) {
+    const fs = query.get('fieldSelector');
+    const m = fs ? /^metadata\.name==?([^,=!]+)$/.exec(fs.trim()) : null;
+    if (m) info.name = m[1];
+  }
   return info;
 }

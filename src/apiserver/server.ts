@@ -197,7 +197,7 @@ export class APIServer {
       if (imp.requested) rec?.setImpersonatedUser(user);
       const verdict = await decide(g.authorizers, user, ri);
       rec?.annotateAuthorization(verdict.decision === 'Allow', verdict.reason);
-      if (verdict.decision !== 'Allow') throw forbiddenError(user, ri);
+      if (verdict.decision !== 'Allow') throw forbiddenError(user, ri, verdict.reason);
       const virtual = ri.isResourceRequest ? this.virtual.find(ri) : undefined;
       if (virtual) {
         await this.virtual.serve(virtual, ri, url.searchParams, req, res, user);
