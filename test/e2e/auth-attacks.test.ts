@@ -122,6 +122,22 @@ describe('attacks on authentication and authorization', { skip: bin ? false : 'n
     await refused(await call('/api/v1/namespaces', { token }), 401, 'ResponseStarted');
   });
 
+  it('bootstrap tokens authenticate as system:bootstrap:<id> until their Secret expires', async () => {
+    const secret = (expiration: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token',
+      metadata: { name: 'bootstrap-token-abcdef', namespace: 'kube-system' },
+      stringData: { 'token-id': 'abcdef', 'token-secret': '0123456789abcdef', 'usage-bootstrap-authentication': 'true', expiration } });
+    await admin(['apply', '-f', '-'], secret(new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z')));
+    const token = 'abcdef.0123456789abcdef';
+    const who = await call('/apis/authentication.k8s.io/v1/selfsubjectreviews', { token, method: 'POST', body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }) });
+    assert.equal(who.status, 201, who.body);
+    const u = JSON.parse(who.body).status.userInfo;
+    assert.equal(u.username, 'system:bootstrap:abcdef');
+    assert.ok(u.groups.includes('system:bootstrappers'));
+    await refused(await call('/api/v1/namespaces', { token: 'abcdef.wrongwrongwrong1' }), 401, 'ResponseStarted');
+    await admin(['apply', '-f', '-'], secret(new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z')));
+    await waitFor(async () => (await call('/version', { token })).status === 401);
+  });
+
   it('certificates from another CA, and expired ones, are 401', async () => {
     const otherCA = await createCA('evil-ca');
     const forged = await issueCert(otherCA, { commonName: 'admin', organizations: ['system:masters'], usage: 'client' });
