@@ -5,18 +5,21 @@
  */
 import { connect, type ClientHttp2Session, constants } from 'node:http2';
 
-export interface Tls { ca: string; cert: string; key: string }
+export interface Tls { ca: string; cert?: string; key?: string }
 
 export class H2Client {
   private session: ClientHttp2Session;
-  constructor(readonly url: string, tls: Tls) {
+  private auth: Record<string, string>;
+  /** With `token`, requests carry `Authorization: Bearer` instead of (or besides) a client certificate. */
+  constructor(readonly url: string, tls: Tls, token?: string) {
     this.session = connect(url, { ca: tls.ca, cert: tls.cert, key: tls.key, settings: { enablePush: false } });
+    this.auth = token ? { authorization: `Bearer ${token}` } : {};
     this.session.on('error', () => { /* surfaced per request */ });
   }
 
   request(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
-      const req = this.session.request({ [constants.HTTP2_HEADER_METHOD]: method, [constants.HTTP2_HEADER_PATH]: path, 'content-type': 'application/json', accept: 'application/json', ...headers });
+      const req = this.session.request({ [constants.HTTP2_HEADER_METHOD]: method, [constants.HTTP2_HEADER_PATH]: path, 'content-type': 'application/json', accept: 'application/json', ...this.auth, ...headers });
       let status = 0;
       let hdrs: Record<string, unknown> = {};
       const chunks: Buffer[] = [];
@@ -30,7 +33,7 @@ export class H2Client {
 
   /** Open a watch and call onLine for every event line; returns a stop function. */
   watch(path: string, onLine: (line: string) => void): { stop(): void; opened: Promise<void> } {
-    const req = this.session.request({ [constants.HTTP2_HEADER_METHOD]: 'GET', [constants.HTTP2_HEADER_PATH]: path, accept: 'application/json' });
+    const req = this.session.request({ [constants.HTTP2_HEADER_METHOD]: 'GET', [constants.HTTP2_HEADER_PATH]: path, accept: 'application/json', ...this.auth });
     let buf = '';
     const opened = new Promise<void>((resolve, reject) => { req.once('response', () => resolve()); req.once('error', reject); });
     req.setEncoding('utf8');

@@ -1,0 +1,163 @@
+/**
+ * @module bench/scenarios/guards
+ * Issue 3's figure: what the guards cost. Pod creates/s and p99 by a token user authorized by
+ * RBAC (200 Roles and 200 RoleBindings in place) through the full default admission chain,
+ * against the same load in the same run by a system:masters user with admission turned off.
+ * The gap must stay within 15%. Also the added latency of one validating webhook on loopback.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSkiffServer, type SkiffServer } from '../../test/support/skiff-server.js';
+import { H2Client, percentile } from '../lib/h2client.js';
+import type { Row, Scenario } from '../lib/harness.js';
+import { ADMISSION_PLUGIN_NAMES } from '../../src/apiserver/admission/setup.js';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createCA, issueCert } from '../../src/apiserver/pki/certs.js';
+
+/** Median latency of `n` sequential pod creates (one in flight), in ms. */
+async function sequentialMedian(c: H2Client, ns: string, prefix: string, n: number): Promise<number> {
+  const lat: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = performance.now();
+    const r = await c.request('POST', `/api/v1/namespaces/${ns}/pods`, pod(ns, `${prefix}-${i}`));
+    if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.body.slice(0, 200)}`);
+    lat.push(performance.now() - s);
+  }
+  return percentile(lat, 50);
+}
+
+/** The added latency of one validating webhook (allow-all, HTTPS on loopback) on a pod create. */
+async function webhookCost(srv: SkiffServer, ns: string): Promise<Row[]> {
+  const ca = await createCA('bench-webhook-ca');
+  const cert = await issueCert(ca, { commonName: 'webhook', ipAddresses: ['127.0.0.1'], usage: 'server' });
+  const hook = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const uid = JSON.parse(body).request.uid;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true } }));
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+  const admin = new H2Client(srv.url, srv.tls);
+  try {
+    const without = await sequentialMedian(admin, ns, 'nohook', 300);
+    const cfg = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'bench-allow' },
+      webhooks: [{ name: 'allow.bench.skiff', admissionReviewVersions: ['v1'], sideEffects: 'None',
+        clientConfig: { url: `https://127.0.0.1:${(hook.address() as AddressInfo).port}/`, caBundle: Buffer.from(ca.certPem).toString('base64') },
+        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }] }] };
+    await admin.request('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', JSON.stringify(cfg));
+    let calls = 0;
+    hook.on('request', () => calls++);
+    await waitFor(async () => { await sequentialMedian(admin, ns, `probe-${calls}-${Date.now()}`, 1); return calls > 0; });
+    const withHook = await sequentialMedian(admin, ns, 'hook', 300);
+    return [
+      { name: 'pod create p50, no webhook (1 in flight)', value: without, unit: 'ms' },
+      { name: 'pod create p50, one validating webhook', value: withHook, unit: 'ms' },
+      { name: 'added latency of one webhook call', value: withHook - without, unit: 'ms' },
+    ];
+  } finally {
+    admin.close();
+    await new Promise<void>((r) => hook.close(() => r()));
+    hook.closeAllConnections?.();
+  }
+}
+
+const IN_FLIGHT = 32;
+const TOTAL = 4000;
+const TOKEN = 'bench-user-token-0123456789';
+
+function pod(ns: string, name: string): string {
+  return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels: { app: 'bench' } },
+    spec: { containers: [{ name: 'app', image: 'registry.local/doctor-backend:v1', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] } });
+}
+
+async function drive(total: number, op: (i: number) => Promise<boolean>): Promise<{ opsPerSec: number; lat: number[]; failures: number }> {
+  const lat: number[] = [];
+  let next = 0, failures = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= total) return;
+      const s = performance.now();
+      if (!(await op(i))) failures++;
+      lat.push(performance.now() - s);
+    }
+  }));
+  return { opsPerSec: total / ((performance.now() - t0) / 1000), lat, failures };
+}
+
+async function waitFor(fn: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error('bench setup: condition not met');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Namespace, its default ServiceAccount, and (for the RBAC run) 200 Roles and RoleBindings plus the user's own. */
+async function setup(srv: SkiffServer, ns: string, rbac: boolean): Promise<void> {
+  const admin = new H2Client(srv.url, srv.tls);
+  await admin.request('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
+  await waitFor(async () => (await admin.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200);
+  if (rbac) {
+    const R = '/apis/rbac.authorization.k8s.io/v1/namespaces';
+    for (let i = 0; i < 200; i++) {
+      await admin.request('POST', `${R}/${ns}/roles`, JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `role-${i}` },
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'], resourceNames: [`cm-${i}`] }] }));
+      await admin.request('POST', `${R}/${ns}/rolebindings`, JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `binding-${i}` },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `role-${i}` }, subjects: [{ kind: 'User', name: `user-${i}` }, { kind: 'Group', name: `group-${i}` }] }));
+    }
+    await admin.request('POST', `${R}/${ns}/roles`, JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'pod-creator' },
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list'] }] }));
+    await admin.request('POST', `${R}/${ns}/rolebindings`, JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'bench-user' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-creator' }, subjects: [{ kind: 'User', name: 'bench-user' }] }));
+  }
+  admin.close();
+}
+
+async function load(srv: SkiffServer, ns: string, client: H2Client, label: string): Promise<{ rows: Row[]; rate: number }> {
+  await drive(500, async (i) => (await client.request('POST', `/api/v1/namespaces/${ns}/pods`, pod(ns, `warm-${i}`))).status === 201);
+  const r = await drive(TOTAL, async (i) => (await client.request('POST', `/api/v1/namespaces/${ns}/pods`, pod(ns, `pod-${i}`))).status === 201);
+  return { rate: r.opsPerSec, rows: [
+    { name: `${label} pod creates/s`, value: r.opsPerSec, unit: 'ops/s', note: r.failures ? `${r.failures} failed` : undefined },
+    { name: `${label} pod create p99`, value: percentile(r.lat, 99), unit: 'ms' },
+  ] };
+}
+
+export function guardScenarios(): Scenario[] {
+  return [{
+    name: 'guards-rbac-admission',
+    async run() {
+      const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-guards-'));
+      const tokens = join(dir, 'tokens.csv');
+      await writeFile(tokens, `${TOKEN},bench-user,9999\n`);
+      let bare: SkiffServer | undefined, guarded: SkiffServer | undefined;
+      try {
+        bare = await startSkiffServer({ args: ['--disable-admission-plugins', ADMISSION_PLUGIN_NAMES.join(',')] });
+        await setup(bare, 'bench', false);
+        const a = new H2Client(bare.url, bare.tls);
+        const anchor = await load(bare, 'bench', a, 'masters, no admission');
+        a.close();
+        await bare.stop(); bare = undefined;
+
+        guarded = await startSkiffServer({ args: ['--token-auth-file', tokens] });
+        await setup(guarded, 'bench', true);
+        const u = new H2Client(guarded.url, { ca: guarded.tls.ca }, TOKEN);
+        const full = await load(guarded, 'bench', u, 'RBAC + admission');
+        u.close();
+        const hook = await webhookCost(guarded, 'bench');
+        return [...anchor.rows, ...full.rows,
+          { name: 'guards: creates/s ratio (guarded / anchor)', value: full.rate / anchor.rate, unit: 'x', target: '>= 0.85' }, ...hook];
+      } finally {
+        await bare?.stop();
+        await guarded?.stop();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  }];
+}
