@@ -9,22 +9,35 @@ import type { AdmissionPlugin } from './interfaces.js';
 import { admissionChain, selectPlugins } from './chain.js';
 import { WebhookAdmission } from './webhook/admission.js';
 import { podSecurityPlugin } from './podsecurity/admission.js';
+import { namespaceLifecyclePlugin, limitRangerPlugin, serviceAccountPlugin, defaultTolerationSecondsPlugin, priorityPlugin, resourceQuotaPlugin,
+  ResourceQuotaController, builtinPriorityClasses } from './builtin/index.js';
+import { StatusError } from '../../machinery/status.js';
 
 /**
  * Every admission plugin skiff has, by Kubernetes' name, in Kubernetes' order (the order of
  * kube-apiserver's AllOrderedPlugins, restricted to these). All are on by default.
  */
-export const ADMISSION_PLUGIN_NAMES: string[] = ['PodSecurity', 'MutatingAdmissionWebhook', 'ValidatingAdmissionWebhook'];
+export const ADMISSION_PLUGIN_NAMES: string[] = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'PodSecurity', 'Priority',
+  'DefaultTolerationSeconds', 'MutatingAdmissionWebhook', 'ValidatingAdmissionWebhook', 'ResourceQuota'];
 
 export interface AdmissionSetup { chain: AdmissionChain | null; runnables: Runnable[]; plugins: AdmissionPlugin[] }
 
 export async function admissionFromFlags(client: LoopbackClient, f: { enableAdmissionPlugins: string[]; disableAdmissionPlugins: string[] }): Promise<AdmissionSetup> {
   const webhooks = new WebhookAdmission(client);
-  const available: AdmissionPlugin[] = [podSecurityPlugin(client), webhooks.mutatingPlugin(), webhooks.validatingPlugin()];
+  const available: AdmissionPlugin[] = [namespaceLifecyclePlugin(client), limitRangerPlugin(client), serviceAccountPlugin(client),
+    podSecurityPlugin(client), priorityPlugin(client), defaultTolerationSecondsPlugin(), webhooks.mutatingPlugin(), webhooks.validatingPlugin(),
+    resourceQuotaPlugin(client)];
   const byName = new Map(available.map((p) => [p.name, p]));
   const ordered = ADMISSION_PLUGIN_NAMES.map((n) => byName.get(n)!).filter(Boolean);
   const plugins = selectPlugins(ordered, ADMISSION_PLUGIN_NAMES, f.enableAdmissionPlugins, f.disableAdmissionPlugins);
   const runnables: Runnable[] = [];
   if (plugins.some((p) => p.name.endsWith('AdmissionWebhook'))) runnables.push(webhooks);
+  if (plugins.some((p) => p.name === 'ResourceQuota')) runnables.push(new ResourceQuotaController(client));
+  // The system PriorityClasses exist in every cluster (the scheduling bootstrap controller makes them).
+  runnables.push({ start: async () => {
+    for (const pc of builtinPriorityClasses()) {
+      try { await client.create('scheduling.k8s.io', 'priorityclasses', '', pc); } catch (e) { if (!(e instanceof StatusError && e.code === 409)) throw e; }
+    }
+  }, stop: () => {} });
   return { chain: plugins.length ? admissionChain(plugins) : null, runnables, plugins };
 }
