@@ -9,6 +9,11 @@ const USAGE = `skiff: a real Kubernetes in TypeScript
 
 Usage:
   skiff server [--data-dir DIR] [--port 6443] [--host 127.0.0.1] [--storage sqlite|etcd://HOST:PORT,...] [--merge-kubeconfig]
+               [--token-auth-file F] [--authorization-mode Node,RBAC] [--anonymous-auth true|false]
+               [--enable-admission-plugins A,B] [--disable-admission-plugins A,B]
+               [--service-account-issuer URL] [--api-audiences A,B] [--enable-bootstrap-token-auth true|false]
+               [--oidc-issuer-url URL --oidc-client-id ID [--oidc-username-claim C] [--oidc-groups-claim C] [--oidc-ca-file F]]
+               [--audit-policy-file F --audit-log-path F [--audit-log-maxsize MB]] [--encryption-provider-config F]
   skiff snapshot save FILE [--data-dir DIR] [--storage ...]
   skiff snapshot restore FILE [--data-dir DIR] [--storage ...]
 

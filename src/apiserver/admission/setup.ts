@@ -8,7 +8,7 @@ import type { Runnable } from '../server.js';
 import type { AdmissionPlugin } from './interfaces.js';
 import { admissionChain, selectPlugins } from './chain.js';
 import { WebhookAdmission } from './webhook/admission.js';
-import { podSecurityPlugin } from './podsecurity/admission.js';
+import { podSecurityPlugin } from './podsecurity/index.js';
 import { namespaceLifecyclePlugin, limitRangerPlugin, serviceAccountPlugin, defaultTolerationSecondsPlugin, priorityPlugin, resourceQuotaPlugin,
   ResourceQuotaController, builtinPriorityClasses } from './builtin/index.js';
 import { StatusError } from '../../machinery/status.js';

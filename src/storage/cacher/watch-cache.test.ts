@@ -182,6 +182,9 @@ test('bookmarks: periodic and on storage progress, only for watchers that ask', 
 
 test('a lost storage watch resumes without a gap; a compacted one re-lists and closes the watchers', async () => {
   const { s, c } = await setup({ retryMinMs: 5 });
+  // The reflector's retry timer is unref'd (it must not keep a server alive); in this test nothing
+  // else may be pending while it runs, so hold the event loop open until the test ends.
+  const alive = setInterval(() => {}, 1000);
   try {
     const rec = recorder<Obj>();
     c.watch(0, rec.opts);
@@ -205,7 +208,7 @@ test('a lost storage watch resumes without a gap; a compacted one re-lists and c
     c.watch(before, old.opts);
     await until(() => old.errors.length === 1, 'old watch rejected');
     assert.ok(isTooOld(old.errors[0]));
-  } finally { c.stop(); }
+  } finally { c.stop(); clearInterval(alive); }
 });
 
 test('stop() closes watchers and the storage watch', async () => {
