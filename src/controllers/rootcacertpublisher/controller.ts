@@ -6,31 +6,23 @@
  */
 import { StatusError } from '../../machinery/status.js';
 import type { LoopbackClient } from '../../apiserver/registry/loopback.js';
+import { Resync } from '../../machinery/resync.js';
 
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 
 export class RootCACertPublisher {
   private unsubs: (() => void)[] = [];
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly loop = new Resync('root-ca-cert-publisher', () => this.sync());
 
   constructor(private readonly client: LoopbackClient, private readonly caPem: string) {}
 
   async start(): Promise<void> {
     await this.sync();
-    this.unsubs.push(this.client.onChange('', 'namespaces', () => this.kick()));
-    this.unsubs.push(this.client.onChange('', 'configmaps', () => this.kick()));
+    this.unsubs.push(this.client.onChange('', 'namespaces', () => this.loop.kick()));
+    this.unsubs.push(this.client.onChange('', 'configmaps', () => this.loop.kick()));
   }
 
   stop(): void { for (const u of this.unsubs) u(); this.unsubs = []; }
-
-  private kick(): void {
-    if (this.running) { this.again = true; return; }
-    this.running = this.sync().catch((e) => { console.error('skiff root-ca-cert-publisher:', e?.message ?? e); }).finally(() => {
-      this.running = null;
-      if (this.again) { this.again = false; this.kick(); }
-    });
-  }
 
   async sync(): Promise<void> {
     for (const ns of await this.client.list('', 'namespaces')) {

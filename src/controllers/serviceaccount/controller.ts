@@ -7,29 +7,21 @@
  */
 import { StatusError } from '../../machinery/status.js';
 import type { LoopbackClient } from '../../apiserver/registry/loopback.js';
+import { Resync } from '../../machinery/resync.js';
 
 export class ServiceAccountsController {
   private unsubs: (() => void)[] = [];
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly loop = new Resync('serviceaccount-controller', () => this.sync());
 
   constructor(private readonly client: LoopbackClient, private readonly names: string[] = ['default']) {}
 
   async start(): Promise<void> {
     await this.sync();
-    this.unsubs.push(this.client.onChange('', 'namespaces', () => this.kick()));
-    this.unsubs.push(this.client.onChange('', 'serviceaccounts', () => this.kick()));
+    this.unsubs.push(this.client.onChange('', 'namespaces', () => this.loop.kick()));
+    this.unsubs.push(this.client.onChange('', 'serviceaccounts', () => this.loop.kick()));
   }
 
   stop(): void { for (const u of this.unsubs) u(); this.unsubs = []; }
-
-  private kick(): void {
-    if (this.running) { this.again = true; return; }
-    this.running = this.sync().catch((e) => { console.error('skiff serviceaccount-controller:', e?.message ?? e); }).finally(() => {
-      this.running = null;
-      if (this.again) { this.again = false; this.kick(); }
-    });
-  }
 
   /** Make the missing ServiceAccounts; a conflict means someone made it first, which is fine. */
   async sync(): Promise<void> {

@@ -11,6 +11,7 @@ import type { AdmissionAttributes } from '../../registry/context.js';
 import type { LoopbackClient } from '../../registry/loopback.js';
 import type { AdmissionPlugin } from '../interfaces.js';
 import { allContainers } from './pods.js';
+import { Resync } from '../../../machinery/resync.js';
 
 const q = (s: unknown) => parseQuantity(String(s));
 const COMPUTE = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory', 'cpu', 'memory'];
@@ -133,14 +134,13 @@ export async function recalculateQuotas(client: LoopbackClient, onlyNamespace?: 
 export class ResourceQuotaController {
   private unsubs: (() => void)[] = [];
   private seen = new Map<string, Set<string>>();
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly loop = new Resync('resourcequota-controller', () => this.sync());
   constructor(private readonly client: LoopbackClient) {}
 
   async start(): Promise<void> {
     await recalculateQuotas(this.client);
     for (const [g, r] of RESOURCES) await this.released(g, r);
-    for (const [g, r] of [...RESOURCES, ['', 'resourcequotas'] as [string, string]]) this.unsubs.push(this.client.onChange(g, r, () => this.kick()));
+    for (const [g, r] of [...RESOURCES, ['', 'resourcequotas'] as [string, string]]) this.unsubs.push(this.client.onChange(g, r, () => this.loop.kick()));
   }
 
   stop(): void { for (const u of this.unsubs) u(); this.unsubs = []; }
@@ -168,11 +168,4 @@ export class ResourceQuotaController {
     for (const ns of namespaces) await recalculateQuotas(this.client, ns);
   }
 
-  private kick(): void {
-    if (this.running) { this.again = true; return; }
-    this.running = this.sync().catch((e) => { console.error('skiff resourcequota-controller:', e?.message ?? e); }).finally(() => {
-      this.running = null;
-      if (this.again) { this.again = false; this.kick(); }
-    });
-  }
 }
