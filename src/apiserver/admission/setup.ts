@@ -10,7 +10,7 @@ import { admissionChain, selectPlugins } from './chain.js';
 import { WebhookAdmission } from './webhook/admission.js';
 import { podSecurityPlugin } from './podsecurity/index.js';
 import { namespaceLifecyclePlugin, limitRangerPlugin, serviceAccountPlugin, defaultTolerationSecondsPlugin, priorityPlugin, resourceQuotaPlugin,
-  ResourceQuotaController, builtinPriorityClasses } from './builtin/index.js';
+  ResourceQuotaController, builtinPriorityClasses } from './plugin/index.js';
 import { StatusError } from '../../machinery/status.js';
 
 /**
