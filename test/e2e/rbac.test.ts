@@ -176,23 +176,25 @@ describe('authentication and RBAC', { skip: bin ? false : 'no kubectl installed'
   });
 
   it('aggregated ClusterRoles: a role labelled aggregate-to-view extends view, and a binding to view grants it', async () => {
+    await admin(['-n', 'doctor-app', 'create', 'rolebinding', 'carol-view', '--clusterrole=view', '--user=carol']);
+    // view does not cover leases until a role aggregated into it does.
+    assert.equal((await as('carol', ['auth', 'can-i', 'list', 'leases.coordination.k8s.io', '-n', 'doctor-app'])).stdout.trim(), 'no');
     await admin(['apply', '-f', '-'], `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
-  name: widgets-view
+  name: leases-view
   labels:
     rbac.authorization.k8s.io/aggregate-to-view: "true"
 rules:
-- apiGroups: ["example.com"]
-  resources: ["widgets"]
+- apiGroups: ["coordination.k8s.io"]
+  resources: ["leases"]
   verbs: ["get", "list", "watch"]
 `);
     await waitFor(async () => {
       const view = JSON.parse(await admin(['get', 'clusterrole', 'view', '-o', 'json']));
-      return view.rules.some((r: any) => (r.resources ?? []).includes('widgets')) ? true : undefined;
+      return view.rules.some((r: any) => (r.resources ?? []).includes('leases')) ? true : undefined;
     });
-    await admin(['-n', 'doctor-app', 'create', 'rolebinding', 'carol-view', '--clusterrole=view', '--user=carol']);
-    await waitFor(async () => ((await as('carol', ['auth', 'can-i', 'list', 'widgets.example.com', '-n', 'doctor-app'])).stdout.trim() === 'yes' ? true : undefined));
+    await waitFor(async () => ((await as('carol', ['auth', 'can-i', 'list', 'leases.coordination.k8s.io', '-n', 'doctor-app'])).stdout.trim() === 'yes' ? true : undefined));
     assert.equal((await as('carol', ['auth', 'can-i', 'list', 'pods', '-n', 'doctor-app'])).stdout.trim(), 'yes');
     assert.equal((await as('carol', ['auth', 'can-i', 'delete', 'pods', '-n', 'doctor-app'])).stdout.trim(), 'no');
     assert.equal((await as('carol', ['auth', 'can-i', 'list', 'secrets', '-n', 'doctor-app'])).stdout.trim(), 'no', 'view does not read secrets');
