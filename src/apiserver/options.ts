@@ -142,7 +142,7 @@ export async function buildGuards(server: APIServer, f: SecurityFlags, dataDir: 
     // The default roles exist before RBAC starts answering, and aggregated roles stay current.
     runnables.unshift({ start: async () => { await reconcileBootstrapPolicy(client); await r.start(); }, stop: () => r.stop() });
     runnables.push(new ClusterRoleAggregationController(client));
-    const may = async (u: UserInfo, ri: RequestInfo) => (await decide(authorizers, u, ri)).decision === 'Allow';
+    const may = async (u: UserInfo, ri: RequestInfo) => (await decide(authorizers, u, ri, false)).decision === 'Allow';
     const esc = { rbac: r, authorize: may };
     for (const res of ['roles', 'clusterroles']) {
       server.registry.setWriteGuard(RBAC, res, (op, ns, obj, old, ctx) => checkRoleEscalation(esc, ctx.user, obj, ns, old ?? undefined));

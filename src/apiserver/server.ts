@@ -192,10 +192,10 @@ export class APIServer {
         rec = g.auditor.begin({ ...ri, user: authenticated }, requestMetaOf(req, ri.verb === 'watch'));
         res.setHeader(AUDIT_ID_HEADER, rec.auditID);
       }
-      const imp = await impersonate(req, authenticated, async (u, a) => (await decide(g.authorizers, u, a)).decision === 'Allow');
+      const imp = await impersonate(req, authenticated, async (u, a) => (await decide(g.authorizers, u, a, false)).decision === 'Allow');
       const user = imp.user;
       if (imp.requested) rec?.setImpersonatedUser(user);
-      const verdict = await decide(g.authorizers, user, ri);
+      const verdict = await decide(g.authorizers, user, ri, rec !== undefined && rec.enabled);
       rec?.annotateAuthorization(verdict.decision === 'Allow', verdict.reason);
       if (verdict.decision !== 'Allow') throw forbiddenError(user, ri, verdict.reason);
       const virtual = ri.isResourceRequest ? this.virtual.find(ri) : undefined;

@@ -69,7 +69,8 @@ export function tokenFileAuthenticator(csv: string, source = 'tokens'): TokenAut
     async authenticateToken(token, apiAudiences) {
       const user = tokens.get(token);
       if (!user) return null;
-      return { user: structuredClone(user), audiences: [...apiAudiences] };
+      // A copy, so nothing downstream can change the table's entry.
+      return { user: { ...user, groups: [...user.groups] }, audiences: [...apiAudiences] };
     },
   };
 }
