@@ -23,7 +23,9 @@ function denial(name: string, ans: WebhookAnswer): StatusError {
   const deniedBy = `admission webhook "${name}" denied the request`;
   const s = ans.status ?? {};
   const message = s.message ? `${deniedBy}: ${s.message}` : `${deniedBy} without explanation`;
-  return new StatusError(s.code || 403, (s.reason as any) || 'Forbidden', message);
+  // Kubernetes 1.32 (ToStatusErr) keeps the webhook's code and reason, but never answers a
+  // refusal below 400: a denial without a code is 400 with no reason.
+  return new StatusError(s.code && s.code >= 400 ? s.code : 400, (s.reason ?? '') as any, message);
 }
 
 export class WebhookAdmission {
