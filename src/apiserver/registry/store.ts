@@ -250,7 +250,10 @@ export class Store {
         throw conflict(this.group, this.resource, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`);
       }
       if (this.opts.namespaceGuard && this.info.namespaced) await this.opts.namespaceGuard(ns, 'DELETE');
-      await ctx.admission.validate(this.attrs('DELETE', ns, name, null, cur, ctx));
+      // Kubernetes runs both admission phases on DELETE (mutating plugins see no object to change).
+      const delAttrs = this.attrs('DELETE', ns, name, null, cur, ctx);
+      await ctx.admission.admit(delAttrs);
+      await ctx.admission.validate(delAttrs);
       const next = structuredClone(cur);
       const m = next.metadata;
       let grace = opts.gracePeriodSeconds ?? (m.deletionGracePeriodSeconds ?? this.strategy.defaultGracePeriod?.(cur) ?? 0);

@@ -109,6 +109,10 @@ export class WebhookAdmission {
     if (!ans) return;
     if (!ans.allowed) throw denial(h.w.name, ans);
     if (!ans.patch?.length) return;
+    if (a.object === null || a.object === undefined) {
+      // DELETE (and CONNECT) have no object to patch; Kubernetes refuses such a patch.
+      throw new StatusError(500, 'InternalError', `Internal error occurred: admission webhook "${h.w.name}" attempted to modify the object, which is not supported for this operation`);
+    }
     let next: any;
     try { next = applyJSONPatch(structuredClone(a.object), ans.patch); } catch (e) {
       throw new StatusError(500, 'InternalError', `Internal error occurred: admission webhook "${h.w.name}" returned a patch that could not be applied: ${(e as Error).message}`);
