@@ -1,0 +1,117 @@
+/**
+ * @module client/workqueue
+ * client-go's rate-limiting work queue, the heart of every controller: a key added many times
+ * before it is processed is processed once; a key is never handed to two workers at once (one
+ * added while being processed is queued again when the worker calls done); failures are retried
+ * with per-item exponential backoff bounded by an overall token bucket
+ * (DefaultControllerRateLimiter: 5 ms doubling to 1000 s, and 10 qps with a burst of 100).
+ */
+
+export interface RateLimiter {
+  /** How long to wait before the item may be retried. */
+  when(key: string): number;
+  forget(key: string): void;
+  retries(key: string): number;
+}
+
+export class ExponentialFailureRateLimiter implements RateLimiter {
+  private failures = new Map<string, number>();
+  constructor(private readonly baseMs = 5, private readonly maxMs = 1_000_000) {}
+  when(key: string): number {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    return Math.min(this.maxMs, this.baseMs * 2 ** n);
+  }
+  forget(key: string): void { this.failures.delete(key); }
+  retries(key: string): number { return this.failures.get(key) ?? 0; }
+}
+
+/** A token bucket: `qps` tokens a second, at most `burst` saved up. */
+export class BucketRateLimiter implements RateLimiter {
+  private tokens: number;
+  private last = Date.now();
+  constructor(private readonly qps = 10, private readonly burst = 100) { this.tokens = burst; }
+  when(): number {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
+    this.last = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : (-this.tokens / this.qps) * 1000;
+  }
+  forget(): void {}
+  retries(): number { return 0; }
+}
+
+/** The longest wait any of the limiters asks for. */
+export class MaxOfRateLimiter implements RateLimiter {
+  constructor(private readonly limiters: RateLimiter[]) {}
+  when(key: string): number { return Math.max(...this.limiters.map((l) => l.when(key))); }
+  forget(key: string): void { for (const l of this.limiters) l.forget(key); }
+  retries(key: string): number { return Math.max(...this.limiters.map((l) => l.retries(key))); }
+}
+
+export const defaultControllerRateLimiter = (): RateLimiter => new MaxOfRateLimiter([new ExponentialFailureRateLimiter(5, 1_000_000), new BucketRateLimiter(10, 100)]);
+
+export class WorkQueue {
+  private queue: string[] = [];
+  private dirty = new Set<string>();
+  private processing = new Set<string>();
+  private waiters: ((k: string | undefined) => void)[] = [];
+  private timers = new Map<string, NodeJS.Timeout>();
+  private shuttingDown = false;
+
+  constructor(readonly limiter: RateLimiter = defaultControllerRateLimiter()) {}
+
+  get length(): number { return this.queue.length; }
+
+  add(key: string): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (this.processing.has(key)) return; // queued again by done()
+    const w = this.waiters.shift();
+    if (w) { this.dirty.delete(key); this.processing.add(key); w(key); return; }
+    this.queue.push(key);
+  }
+
+  /** Add after `ms` (coalescing: the earliest pending time for a key wins). */
+  addAfter(key: string, ms: number): void {
+    if (this.shuttingDown) return;
+    if (ms <= 0) return this.add(key);
+    if (this.timers.has(key)) return;
+    const t = setTimeout(() => { this.timers.delete(key); this.add(key); }, ms);
+    this.timers.set(key, t);
+  }
+
+  /** Retry later, as the rate limiter says. */
+  addRateLimited(key: string): void { this.addAfter(key, this.limiter.when(key)); }
+
+  /** Stop tracking the key's failures (call after it was processed successfully). */
+  forget(key: string): void { this.limiter.forget(key); }
+
+  numRequeues(key: string): number { return this.limiter.retries(key); }
+
+  /** The next key to process; undefined once the queue is shut down and drained. */
+  get(): Promise<string | undefined> {
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.dirty.delete(key);
+      this.processing.add(key);
+      return Promise.resolve(key);
+    }
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** The worker is finished with `key`; if it was added meanwhile, it goes back in the queue. */
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.has(key)) { this.dirty.delete(key); this.add(key); }
+  }
+
+  shutDown(): void {
+    this.shuttingDown = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const w of this.waiters.splice(0)) w(undefined);
+  }
+}
