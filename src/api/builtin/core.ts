@@ -9,7 +9,7 @@ import { CORE, META, free, kind } from './common.js';
 import { defaultService, defaultPodSpec } from './defaults.js';
 
 kind({ group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: { status: true },
-  props: { spec: obj({ finalizers: setOf(str()) }), status: obj({ conditions: arr(free(), { mergeKey: 'type' }), phase: enumStr(['Active', 'Terminating']) }) } });
+  props: { spec: obj({ finalizers: setOf(str()) }), status: ref(`${CORE}.NamespaceStatus`) } });
 
 define(`${CORE}.ServicePort`, obj({ appProtocol: str(), name: str(), nodePort: int32(), port: int32(), protocol: enumStr(['SCTP', 'TCP', 'UDP']), targetPort: intOrString() }, { required: ['port'] }));
 define(`${CORE}.ServiceSpec`, obj({
@@ -24,7 +24,7 @@ define(`${CORE}.ServiceSpec`, obj({
 }));
 kind({ group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: { status: true },
   storagePrefix: 'services/specs', description: 'Service is a named abstraction of software service consisting of local port that the proxy listens on, and the selector that determines which pods will answer requests sent through the proxy.',
-  props: { spec: ref(`${CORE}.ServiceSpec`), status: obj({ conditions: arr(ref(`${META}.Condition`), { mergeKey: 'type' }), loadBalancer: obj({ ingress: arr(free()) }) }) },
+  props: { spec: ref(`${CORE}.ServiceSpec`), status: ref(`${CORE}.ServiceStatus`) },
   defaulter: defaultService });
 const epAddr = obj({ hostname: str(), ip: str(), nodeName: str(), targetRef: free() }, { required: ['ip'] });
 kind({ group: '', version: 'v1', kind: 'Endpoints', plural: 'endpoints', namespaced: true, shortNames: ['ep'], storagePrefix: 'services/endpoints',
@@ -40,9 +40,7 @@ define(`${CORE}.Taint`, obj({ effect: enumStr(['NoExecute', 'NoSchedule', 'Prefe
 kind({ group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: { status: true }, storagePrefix: 'minions',
   props: {
     spec: obj({ configSource: free(), externalID: str(), podCIDR: str(), podCIDRs: setOf(str()), providerID: str(), taints: arr(ref(`${CORE}.Taint`)), unschedulable: bool() }),
-    status: obj({ addresses: arr(obj({ address: str(), type: str() }), { mergeKey: 'type' }), allocatable: mapOf(quantity()), capacity: mapOf(quantity()),
-      conditions: arr(free(), { mergeKey: 'type' }), config: free(), daemonEndpoints: free(), features: free(), images: arr(free()), nodeInfo: free(),
-      phase: str(), runtimeHandlers: arr(free()), volumesAttached: arr(free()), volumesInUse: arr(str()) }),
+    status: ref(`${CORE}.NodeStatus`),
   } });
 kind({ group: '', version: 'v1', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'],
   props: { action: str(), count: int32(), eventTime: ref(`${META}.MicroTime`), firstTimestamp: ref(`${META}.Time`), involvedObject: ref(`${CORE}.ObjectReference`),
@@ -54,18 +52,18 @@ const pvcSpec = obj({ accessModes: arr(str()), dataSource: free(), dataSourceRef
   selector: ref(`${META}.LabelSelector`), storageClassName: str(), volumeAttributesClassName: str(), volumeMode: enumStr(['Block', 'Filesystem']), volumeName: str() });
 define(`${CORE}.PersistentVolumeClaimSpec`, pvcSpec);
 kind({ group: '', version: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true, shortNames: ['pvc'], subresources: { status: true },
-  props: { spec: ref(`${CORE}.PersistentVolumeClaimSpec`), status: free() }, defaulter: (o) => { if (o.spec) o.spec.volumeMode ??= 'Filesystem'; } });
+  props: { spec: ref(`${CORE}.PersistentVolumeClaimSpec`), status: ref(`${CORE}.PersistentVolumeClaimStatus`) }, defaulter: (o) => { if (o.spec) o.spec.volumeMode ??= 'Filesystem'; } });
 kind({ group: '', version: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false, shortNames: ['pv'], subresources: { status: true },
   props: { spec: obj({ accessModes: arr(str()), capacity: mapOf(quantity()), claimRef: ref(`${CORE}.ObjectReference`), hostPath: obj({ path: str(), type: str() }, { required: ['path'] }),
     local: obj({ fsType: str(), path: str() }, { required: ['path'] }), mountOptions: arr(str()), nfs: obj({ path: str(), readOnly: bool(), server: str() }),
     nodeAffinity: obj({ required: ref(`${CORE}.NodeSelector`) }), persistentVolumeReclaimPolicy: enumStr(['Delete', 'Recycle', 'Retain']),
-    storageClassName: str(), volumeAttributesClassName: str(), volumeMode: enumStr(['Block', 'Filesystem']), csi: free() }), status: free() },
+    storageClassName: str(), volumeAttributesClassName: str(), volumeMode: enumStr(['Block', 'Filesystem']), csi: free() }), status: ref(`${CORE}.PersistentVolumeStatus`) },
   defaulter: (o) => { if (o.spec) { o.spec.persistentVolumeReclaimPolicy ??= 'Retain'; o.spec.volumeMode ??= 'Filesystem'; } } });
 kind({ group: '', version: 'v1', kind: 'LimitRange', plural: 'limitranges', namespaced: true, shortNames: ['limits'],
   props: { spec: obj({ limits: arr(obj({ default: mapOf(quantity()), defaultRequest: mapOf(quantity()), max: mapOf(quantity()), maxLimitRequestRatio: mapOf(quantity()), min: mapOf(quantity()), type: str() }, { required: ['type'] })) }, { required: ['limits'] }) } });
 kind({ group: '', version: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', namespaced: true, shortNames: ['quota'], subresources: { status: true },
-  props: { spec: obj({ hard: mapOf(quantity()), scopeSelector: free(), scopes: arr(str()) }), status: obj({ hard: mapOf(quantity()), used: mapOf(quantity()) }) } });
+  props: { spec: obj({ hard: mapOf(quantity()), scopeSelector: free(), scopes: arr(str()) }), status: ref(`${CORE}.ResourceQuotaStatus`) } });
 kind({ group: '', version: 'v1', kind: 'ReplicationController', plural: 'replicationcontrollers', namespaced: true, shortNames: ['rc'], categories: ['all'],
   subresources: { status: true, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.labelSelector' } },
-  props: { spec: obj({ minReadySeconds: int32(), replicas: int32(), selector: mapOf(str()), template: ref(`${CORE}.PodTemplateSpec`) }), status: free() },
+  props: { spec: obj({ minReadySeconds: int32(), replicas: int32(), selector: mapOf(str()), template: ref(`${CORE}.PodTemplateSpec`) }), status: ref(`${CORE}.ReplicationControllerStatus`) },
   defaulter: (o) => { if (o.spec) { o.spec.replicas ??= 1; if (o.spec.template?.spec) defaultPodSpec(o.spec.template.spec); } } });

@@ -3,6 +3,7 @@
  * Every built-in kind skiff serves, registered on import.
  */
 import '../meta/v1.js';
+import './status.js';
 import './container.js';
 import './pod.js';
 import './core.js';

@@ -29,7 +29,7 @@ define(`${CORE}.TypedLocalObjectReference`, obj({ apiGroup: str(), kind: str(), 
 kind({ group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', plural: 'ingresses', namespaced: true, shortNames: ['ing'], subresources: { status: true }, storagePrefix: 'ingress',
   props: { spec: obj({ defaultBackend: backend, ingressClassName: str(),
     rules: arr(obj({ host: str(), http: obj({ paths: arr(obj({ backend, path: str(), pathType: enumStr(['Exact', 'ImplementationSpecific', 'Prefix']) }, { required: ['pathType', 'backend'] })) }, { required: ['paths'] }) })),
-    tls: arr(obj({ hosts: arr(str()), secretName: str() })) }), status: free() } });
+    tls: arr(obj({ hosts: arr(str()), secretName: str() })) }), status: ref('io.k8s.api.networking.v1.IngressStatus') } });
 kind({ group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', plural: 'ingressclasses', namespaced: false,
   props: { spec: obj({ controller: str(), parameters: free() }) } });
 kind({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true,
@@ -53,7 +53,7 @@ kind({ group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', plural:
   props: { description: str(), globalDefault: bool(), preemptionPolicy: enumStr(['Never', 'PreemptLowerPriority']), value: int32() },
   defaulter: (o) => { o.preemptionPolicy ??= 'PreemptLowerPriority'; } });
 kind({ group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true, shortNames: ['pdb'], subresources: { status: true },
-  props: { spec: obj({ maxUnavailable: intOrString(), minAvailable: intOrString(), selector: ref(`${META}.LabelSelector`), unhealthyPodEvictionPolicy: str() }), status: free() } });
+  props: { spec: obj({ maxUnavailable: intOrString(), minAvailable: intOrString(), selector: ref(`${META}.LabelSelector`), unhealthyPodEvictionPolicy: str() }), status: ref('io.k8s.api.policy.v1.PodDisruptionBudgetStatus') } });
 define('io.k8s.api.policy.v1.Eviction', { ...obj({ apiVersion: str(), kind: str(), deleteOptions: free(), metadata: ref(`${META}.ObjectMeta`) }), 'x-kubernetes-group-version-kind': [{ group: 'policy', version: 'v1', kind: 'Eviction' }] });
 
 // apiextensions: JSONSchemaProps is recursive; the CRD strategy checks what the schema cannot say.

@@ -87,12 +87,6 @@ define(`${CORE}.PodSpec`, obj({
 
 define(`${CORE}.PodTemplateSpec`, obj({ metadata: ref(`${META}.ObjectMeta`), spec: ref(`${CORE}.PodSpec`) }, { description: 'PodTemplateSpec describes the data a pod should have when created from a template' }));
 define(`${CORE}.PodCondition`, obj({ lastProbeTime: ref(`${META}.Time`), lastTransitionTime: ref(`${META}.Time`), message: str(), observedGeneration: int64(), reason: str(), status: str(), type: str() }, { required: ['type', 'status'] }));
-define(`${CORE}.PodStatus`, obj({
-  conditions: arr(ref(`${CORE}.PodCondition`), { mergeKey: 'type' }), containerStatuses: arr(free()), ephemeralContainerStatuses: arr(free()),
-  hostIP: str(), hostIPs: arr(obj({ ip: str() }), { mergeKey: 'ip' }), initContainerStatuses: arr(free()), message: str(), nominatedNodeName: str(),
-  observedGeneration: int64(), phase: enumStr(['Failed', 'Pending', 'Running', 'Succeeded', 'Unknown']), podIP: str(), podIPs: arr(obj({ ip: str() }), { mergeKey: 'ip' }),
-  qosClass: str(), reason: str(), resize: str(), resourceClaimStatuses: arr(free()), startTime: ref(`${META}.Time`),
-}));
 
 kind({ group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: { status: true },
   description: 'Pod is a collection of containers that can run on a host.',

@@ -11,7 +11,6 @@ import { defaultPodSpec } from './defaults.js';
 const scale = { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' };
 const template = ref(`${CORE}.PodTemplateSpec`, 'Template describes the pods that will be created.');
 const selector = ref(`${META}.LabelSelector`, 'Label selector for pods.');
-const conditions = arr(free(), { mergeKey: 'type' });
 const withTemplate = (f: (o: any) => void) => (o: any) => { if (o?.spec) { f(o.spec); if (o.spec.template?.spec) defaultPodSpec(o.spec.template.spec); } };
 const rollingUpdate = obj({ maxSurge: intOrString(), maxUnavailable: intOrString() });
 
@@ -21,8 +20,7 @@ kind({ group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', 
     spec: obj({ minReadySeconds: int32(), paused: bool(), progressDeadlineSeconds: int32(), replicas: int32('Number of desired pods. Defaults to 1.'),
       revisionHistoryLimit: int32(), selector, strategy: withPatchStrategy(obj({ rollingUpdate, type: enumStr(['Recreate', 'RollingUpdate']) }), 'retainKeys'), template },
     { required: ['selector', 'template'] }),
-    status: obj({ availableReplicas: int32(), collisionCount: int32(), conditions, observedGeneration: int64(), readyReplicas: int32(), replicas: int32(),
-      terminatingReplicas: int32(), unavailableReplicas: int32(), updatedReplicas: int32() }),
+    status: ref('io.k8s.api.apps.v1.DeploymentStatus'),
   },
   defaulter: withTemplate((s) => {
     s.replicas ??= 1; s.revisionHistoryLimit ??= 10; s.progressDeadlineSeconds ??= 600;
@@ -31,13 +29,13 @@ kind({ group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', 
   }) });
 kind({ group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: { status: true, scale },
   props: { spec: obj({ minReadySeconds: int32(), replicas: int32(), selector, template }, { required: ['selector'] }),
-    status: obj({ availableReplicas: int32(), conditions, fullyLabeledReplicas: int32(), observedGeneration: int64(), readyReplicas: int32(), replicas: int32(), terminatingReplicas: int32() }) },
+    status: ref('io.k8s.api.apps.v1.ReplicaSetStatus') },
   defaulter: withTemplate((s) => { s.replicas ??= 1; }) });
 kind({ group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true, shortNames: ['sts'], categories: ['all'], subresources: { status: true, scale },
   props: { spec: obj({ minReadySeconds: int32(), ordinals: obj({ start: int32() }), persistentVolumeClaimRetentionPolicy: obj({ whenDeleted: str(), whenScaled: str() }),
     podManagementPolicy: enumStr(['OrderedReady', 'Parallel']), replicas: int32(), revisionHistoryLimit: int32(), selector, serviceName: str(), template,
     updateStrategy: obj({ rollingUpdate: obj({ maxUnavailable: intOrString(), partition: int32() }), type: enumStr(['OnDelete', 'RollingUpdate']) }),
-    volumeClaimTemplates: arr(free()) }, { required: ['selector', 'template'] }), status: free() },
+    volumeClaimTemplates: arr(free()) }, { required: ['selector', 'template'] }), status: ref('io.k8s.api.apps.v1.StatefulSetStatus') },
   defaulter: withTemplate((s) => {
     s.replicas ??= 1; s.podManagementPolicy ??= 'OrderedReady'; s.revisionHistoryLimit ??= 10;
     s.updateStrategy ??= {}; s.updateStrategy.type ??= 'RollingUpdate';
@@ -46,7 +44,7 @@ kind({ group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets'
   }) });
 kind({ group: 'apps', version: 'v1', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: { status: true },
   props: { spec: obj({ minReadySeconds: int32(), revisionHistoryLimit: int32(), selector, template,
-    updateStrategy: obj({ rollingUpdate, type: enumStr(['OnDelete', 'RollingUpdate']) }) }, { required: ['selector', 'template'] }), status: free() },
+    updateStrategy: obj({ rollingUpdate, type: enumStr(['OnDelete', 'RollingUpdate']) }) }, { required: ['selector', 'template'] }), status: ref('io.k8s.api.apps.v1.DaemonSetStatus') },
   defaulter: withTemplate((s) => {
     s.revisionHistoryLimit ??= 10; s.updateStrategy ??= {}; s.updateStrategy.type ??= 'RollingUpdate';
     if (s.updateStrategy.type === 'RollingUpdate') { s.updateStrategy.rollingUpdate ??= {}; s.updateStrategy.rollingUpdate.maxUnavailable ??= 1; s.updateStrategy.rollingUpdate.maxSurge ??= 0; }
@@ -66,14 +64,13 @@ const defaultJob = (s: any) => {
   if (s.template?.spec) defaultPodSpec(s.template.spec);
 };
 kind({ group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', namespaced: true, categories: ['all'], subresources: { status: true },
-  props: { spec: ref('io.k8s.api.batch.v1.JobSpec'), status: obj({ active: int32(), completedIndexes: str(), completionTime: ref(`${META}.Time`), conditions: arr(free()),
-    failed: int32(), failedIndexes: str(), ready: int32(), startTime: ref(`${META}.Time`), succeeded: int32(), terminating: int32(), uncountedTerminatedPods: free() }) },
+  props: { spec: ref('io.k8s.api.batch.v1.JobSpec'), status: ref('io.k8s.api.batch.v1.JobStatus') },
   defaulter: (o) => { if (o?.spec) defaultJob(o.spec); } });
 kind({ group: 'batch', version: 'v1', kind: 'CronJob', plural: 'cronjobs', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: { status: true },
   props: { spec: obj({ concurrencyPolicy: enumStr(['Allow', 'Forbid', 'Replace']), failedJobsHistoryLimit: int32(),
     jobTemplate: obj({ metadata: ref(`${META}.ObjectMeta`), spec: ref('io.k8s.api.batch.v1.JobSpec') }), schedule: str(), startingDeadlineSeconds: int64(),
     successfulJobsHistoryLimit: int32(), suspend: bool(), timeZone: str() }, { required: ['schedule', 'jobTemplate'] }),
-    status: obj({ active: arr(ref(`${CORE}.ObjectReference`)), lastScheduleTime: ref(`${META}.Time`), lastSuccessfulTime: ref(`${META}.Time`) }) },
+    status: ref('io.k8s.api.batch.v1.CronJobStatus') },
   defaulter: (o) => { const s = o?.spec; if (!s) return; s.concurrencyPolicy ??= 'Allow'; s.suspend ??= false; s.successfulJobsHistoryLimit ??= 3; s.failedJobsHistoryLimit ??= 1; if (s.jobTemplate?.spec) defaultJob(s.jobTemplate.spec); } });
 
 define('io.k8s.api.autoscaling.v1.Scale', {
