@@ -145,13 +145,25 @@ export function guardScenarios(): Scenario[] {
         a.close();
         await bare.stop(); bare = undefined;
 
+        // The split: the admission chain alone (system:masters, so RBAC is never consulted).
+        const admissionServer = await startSkiffServer();
+        let admissionOnly: { rows: Row[]; rate: number };
+        try {
+          await setup(admissionServer, 'bench', false);
+          const m = new H2Client(admissionServer.url, admissionServer.tls);
+          admissionOnly = await load(admissionServer, 'bench', m, 'masters + admission');
+          m.close();
+        } finally { await admissionServer.stop(); }
+
         guarded = await startSkiffServer({ args: ['--token-auth-file', tokens] });
         await setup(guarded, 'bench', true);
         const u = new H2Client(guarded.url, { ca: guarded.tls.ca }, TOKEN);
         const full = await load(guarded, 'bench', u, 'RBAC + admission');
         u.close();
         const hook = await webhookCost(guarded, 'bench');
-        return [...anchor.rows, ...full.rows,
+        return [...anchor.rows, ...admissionOnly.rows, ...full.rows,
+          { name: 'admission alone: ratio to anchor', value: admissionOnly.rate / anchor.rate, unit: 'x' },
+          { name: 'token + RBAC on top of admission: ratio', value: full.rate / admissionOnly.rate, unit: 'x' },
           { name: 'guards: creates/s ratio (guarded / anchor)', value: full.rate / anchor.rate, unit: 'x', target: '>= 0.85' }, ...hook];
       } finally {
         await bare?.stop();
