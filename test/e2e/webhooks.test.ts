@@ -102,6 +102,7 @@ describe('admission webhooks', { skip: bin ? false : 'no kubectl installed' }, (
       denied = await kr(['create', '-f', '-'], pod('bad', 'hooked', { deny: 'true' }));
     }
     assert.match(denied.stderr, /admission webhook "deny.skiff.test" denied the request: pods labelled deny are not allowed/);
+    assert.match(await k(['get', 'validatingwebhookconfigurations']), /^NAME\s+WEBHOOKS\s+AGE\ndeny-pods\s+1\s+\d+s/);
 
     const made = await kr(['create', '-f', '-'], pod('good', 'hooked', { app: 'x' }));
     assert.equal(made.code, 0, made.stderr);

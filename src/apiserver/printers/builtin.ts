@@ -114,6 +114,10 @@ export const builtinPrinters: [string, string, Printer][] = [
   ['coordination.k8s.io', 'leases', { columns: [NAME_COLUMN, col('Holder', 'string', ''), AGE], cells: (o, now) => [o.metadata.name, o.spec?.holderIdentity ?? '', age(o, now)] }],
   ['scheduling.k8s.io', 'priorityclasses', { columns: [NAME_COLUMN, col('Value', 'integer', ''), col('Global-Default', 'boolean', ''), col('Preemptionpolicy', 'string', ''), AGE],
     cells: (o, now) => [o.metadata.name, o.value ?? 0, !!o.globalDefault, o.preemptionPolicy ?? '', age(o, now)] }],
+  ['admissionregistration.k8s.io', 'mutatingwebhookconfigurations', { columns: [NAME_COLUMN, col('Webhooks', 'integer', 'Webhooks indicates the number of webhooks in the configuration'), AGE],
+    cells: (o, now) => [o.metadata.name, (o.webhooks ?? []).length, age(o, now)] }],
+  ['admissionregistration.k8s.io', 'validatingwebhookconfigurations', { columns: [NAME_COLUMN, col('Webhooks', 'integer', 'Webhooks indicates the number of webhooks in the configuration'), AGE],
+    cells: (o, now) => [o.metadata.name, (o.webhooks ?? []).length, age(o, now)] }],
   ['policy', 'poddisruptionbudgets', { columns: [NAME_COLUMN, col('Min Available', 'string', ''), col('Max Unavailable', 'string', ''), col('Allowed Disruptions', 'integer', ''), AGE],
     cells: (o, now) => [o.metadata.name, o.spec?.minAvailable ?? 'N/A', o.spec?.maxUnavailable ?? 'N/A', o.status?.disruptionsAllowed ?? 0, age(o, now)] }],
 ];
