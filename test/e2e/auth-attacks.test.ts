@@ -158,6 +158,19 @@ describe('attacks on authentication and authorization', { skip: bin ? false : 'n
     assert.match(JSON.parse(plain.body).message, /User "alice" cannot list resource "namespaces" in API group "" at the cluster scope/);
   });
 
+  it('a kubelet identity (Node authorizer + NodeRestriction) writes only its own Node and reads no stranger Secrets', async () => {
+    const kubelet = await issueCert(ca, { commonName: 'system:node:n1', organizations: ['system:nodes'], usage: 'client' });
+    const node = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name } });
+    const own = await call('/api/v1/nodes', { cert: kubelet, method: 'POST', body: node('n1') });
+    assert.equal(own.status, 201, own.body);
+    const other = await call('/api/v1/nodes', { cert: kubelet, method: 'POST', body: node('n2') });
+    assert.equal(other.status, 403, other.body);
+    assert.match(JSON.parse(other.body).message, /node "n1" is not allowed to modify node "n2"/);
+    await admin(['-n', 'robots', 'create', 'secret', 'generic', 'db', '--from-literal=p=x']);
+    const secret = await call('/api/v1/namespaces/robots/secrets/db', { cert: kubelet });
+    assert.equal(secret.status, 403, 'no pod on n1 uses that Secret');
+  });
+
   it('TokenReview tells who a token belongs to, and that a bad one is not authenticated', async () => {
     const good = JSON.parse(await admin(['create', '-o', 'json', '-f', '-'], JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'alice-token-0123456789' } })));
     assert.equal(good.status.authenticated, true);

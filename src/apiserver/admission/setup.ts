@@ -9,6 +9,7 @@ import type { AdmissionPlugin } from './interfaces.js';
 import { admissionChain, selectPlugins } from './chain.js';
 import { WebhookAdmission } from './webhook/admission.js';
 import { podSecurityPlugin } from './podsecurity/index.js';
+import { nodeRestrictionPlugin } from './noderestriction/admission.js';
 import { namespaceLifecyclePlugin, limitRangerPlugin, serviceAccountPlugin, defaultTolerationSecondsPlugin, priorityPlugin, resourceQuotaPlugin,
   ResourceQuotaController, builtinPriorityClasses } from './plugin/index.js';
 import { StatusError } from '../../machinery/status.js';
@@ -17,14 +18,14 @@ import { StatusError } from '../../machinery/status.js';
  * Every admission plugin skiff has, by Kubernetes' name, in Kubernetes' order (the order of
  * kube-apiserver's AllOrderedPlugins, restricted to these). All are on by default.
  */
-export const ADMISSION_PLUGIN_NAMES: string[] = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'PodSecurity', 'Priority',
+export const ADMISSION_PLUGIN_NAMES: string[] = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'Priority',
   'DefaultTolerationSeconds', 'MutatingAdmissionWebhook', 'ValidatingAdmissionWebhook', 'ResourceQuota'];
 
 export interface AdmissionSetup { chain: AdmissionChain | null; runnables: Runnable[]; plugins: AdmissionPlugin[] }
 
 export async function admissionFromFlags(client: LoopbackClient, f: { enableAdmissionPlugins: string[]; disableAdmissionPlugins: string[] }): Promise<AdmissionSetup> {
   const webhooks = new WebhookAdmission(client);
-  const available: AdmissionPlugin[] = [namespaceLifecyclePlugin(client), limitRangerPlugin(client), serviceAccountPlugin(client),
+  const available: AdmissionPlugin[] = [namespaceLifecyclePlugin(client), limitRangerPlugin(client), serviceAccountPlugin(client), nodeRestrictionPlugin(client),
     podSecurityPlugin(client), priorityPlugin(client), defaultTolerationSecondsPlugin(), webhooks.mutatingPlugin(), webhooks.validatingPlugin(),
     resourceQuotaPlugin(client)];
   const byName = new Map(available.map((p) => [p.name, p]));
