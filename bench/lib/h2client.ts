@@ -12,7 +12,10 @@ export class H2Client {
   private auth: Record<string, string>;
   /** With `token`, requests carry `Authorization: Bearer` instead of (or besides) a client certificate. */
   constructor(readonly url: string, tls: Tls, token?: string) {
-    this.session = connect(url, { ca: tls.ca, cert: tls.cert, key: tls.key, settings: { enablePush: false } });
+    // Flow-control windows as Go's HTTP/2 transport (client-go, kubectl) sets them: 4 MiB per stream,
+    // 1 GiB per connection. Node's default (64 KiB) would make large LISTs wait on window updates.
+    this.session = connect(url, { ca: tls.ca, cert: tls.cert, key: tls.key, settings: { enablePush: false, initialWindowSize: 4 << 20 } });
+    this.session.once('connect', () => { try { this.session.setLocalWindowSize(1 << 30); } catch { /* closed already */ } });
     this.auth = token ? { authorization: `Bearer ${token}` } : {};
     this.session.on('error', () => { /* surfaced per request */ });
   }
