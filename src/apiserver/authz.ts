@@ -54,12 +54,3 @@ export async function decide(chain: Authorizer[], user: UserInfo, ri: RequestInf
 export function forbiddenError(user: UserInfo, ri: RequestInfo, reason = '') {
   return forbidden(forbiddenMessage(user, ri) + (reason ? `: ${reason}` : ''), ri.isResourceRequest ? { name: ri.name || undefined, group: ri.apiGroup || undefined, kind: ri.resource } : undefined);
 }
-
-export async function authorize(chain: Authorizer[], user: UserInfo, ri: RequestInfo): Promise<void> {
-  for (const a of chain) {
-    const d = await a.authorize(user, ri);
-    if (d === 'Allow') return;
-    if (d === 'Deny') break;
-  }
-  throw forbiddenError(user, ri);
-}

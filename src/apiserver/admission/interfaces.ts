@@ -19,9 +19,3 @@ export interface AdmissionPlugin {
   /** Validating admission: may only refuse. */
   validate?(attrs: AdmissionAttributes): Promise<void>;
 }
-
-/** Where audit annotations and warnings from admission go (both optional on the attributes). */
-export interface AdmissionSideChannels {
-  warnings?: string[];
-  auditAnnotations?: Record<string, string>;
-}

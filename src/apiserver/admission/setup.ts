@@ -37,6 +37,7 @@ export async function admissionFromFlags(client: LoopbackClient, f: { enableAdmi
   // The system PriorityClasses exist in every cluster (the scheduling bootstrap controller makes them).
   runnables.push({ start: async () => {
     for (const pc of builtinPriorityClasses()) {
+      if (await client.get('scheduling.k8s.io', 'priorityclasses', '', pc.metadata.name)) continue;
       try { await client.create('scheduling.k8s.io', 'priorityclasses', '', pc); } catch (e) { if (!(e instanceof StatusError && e.code === 409)) throw e; }
     }
   }, stop: () => {} });

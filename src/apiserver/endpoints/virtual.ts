@@ -4,7 +4,7 @@
  * SubjectAccessReview, ...) and connect-style subresources (serviceaccounts/token). Each is a
  * handler for POST that decodes the body, checks its kind, and answers with an object.
  */
-import { StatusError, badRequest, methodNotAllowed } from '../../machinery/status.js';
+import { badRequest, methodNotAllowed } from '../../machinery/status.js';
 import type { RequestInfo } from '../request-info.js';
 import type { UserInfo } from '../registry/context.js';
 import { decodeBody } from './codec.js';
@@ -61,8 +61,4 @@ export class VirtualEndpoints {
     const r = await h.handle({ ri, user, body: obj, dryRun: parseDryRun(q), warnings });
     writeJSON(res, r.code, r.obj, warnings);
   }
-}
-
-export function notFoundResource(): StatusError {
-  return new StatusError(404, 'NotFound', 'the server could not find the requested resource');
 }

@@ -33,7 +33,7 @@ export interface Impersonation { user: UserInfo; requested: boolean }
  * identity must be allowed, or the request is refused with Kubernetes' 403.
  */
 export async function impersonate(req: Req, user: UserInfo, may: (u: UserInfo, ri: RequestInfo) => Promise<boolean>): Promise<Impersonation> {
-  if (req.headers['impersonate-user'] === undefined && !Object.keys(req.headers).some((h) => h.startsWith('impersonate-'))) return { user, requested: false };
+  if (!Object.keys(req.headers).some((h) => h.startsWith('impersonate-'))) return { user, requested: false };
   const asUser = headerValues(req, 'impersonate-user')[0];
   const asGroups = headerValues(req, 'impersonate-group');
   const asUid = headerValues(req, 'impersonate-uid')[0];

@@ -18,7 +18,7 @@ export interface LoopbackClient {
   /** Create as system:apiserver (no admission). Returns the stored object. */
   create(group: string, resource: string, namespace: string, obj: any): Promise<any>;
   /** Read-modify-write with compare-and-swap, retried on conflict. `mutate` returns the new object or null to leave it. */
-  update(group: string, resource: string, namespace: string, name: string, mutate: (cur: any) => any | null, subresource?: string): Promise<any>;
+  update(group: string, resource: string, namespace: string, name: string, mutate: (cur: any) => any | null): Promise<any>;
   delete(group: string, resource: string, namespace: string, name: string): Promise<void>;
   /** Called (coalesced, asynchronously) after any change to the resource. Returns an unsubscribe function. */
   onChange(group: string, resource: string, fn: () => void): () => void;
@@ -59,14 +59,13 @@ export function loopbackClient(reg: ResourceRegistry): LoopbackClient {
       const store = storeOf(reg, group, resource);
       return store.create(store.info.namespaced ? namespace : '', obj, systemContext());
     },
-    async update(group, resource, namespace, name, mutate, subresource = '') {
+    async update(group, resource, namespace, name, mutate) {
       const store = storeOf(reg, group, resource);
       const ns = store.info.namespaced ? namespace : '';
       const r = await store.guaranteedUpdate(ns, name, (cur) => {
         const next = mutate(structuredClone(cur));
         return next ?? cur;
       });
-      void subresource;
       return r.obj;
     },
     async delete(group, resource, namespace, name) {

@@ -199,7 +199,7 @@ export function resourceQuotaPlugin(client: LoopbackClient): AdmissionPlugin {
           const err = exceededError(a, cur, requested);
           if (err) throw err;
           return chargeStatus(cur, requested);
-        }, 'status');
+        });
         markCharged(client, a.namespace, name);
       }
     },
@@ -253,7 +253,7 @@ export async function recalculateQuota(client: LoopbackClient, ns: string, name:
     if (!status) return null;
     cur.status = status;
     return cur;
-  }, 'status');
+  });
   return settling;
 }
 

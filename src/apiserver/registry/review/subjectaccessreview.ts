@@ -43,36 +43,28 @@ function subjectOf(spec: any): UserInfo {
   return { name: spec.user ?? '', groups: Array.isArray(spec.groups) ? spec.groups : [], ...(spec.uid ? { uid: spec.uid } : {}), ...(spec.extra ? { extra: spec.extra } : {}) };
 }
 
-export function subjectAccessReviewHandler(decide: DecideFn): VirtualHandler {
+/** SubjectAccessReview, or (local) LocalSubjectAccessReview: resource questions in the URL's namespace only. */
+function subjectReviewHandler(decide: DecideFn, local: boolean): VirtualHandler {
+  const kind = local ? 'LocalSubjectAccessReview' : 'SubjectAccessReview';
   return {
-    apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
-    async handle({ body }) {
+    apiVersion: 'authorization.k8s.io/v1', kind,
+    async handle({ body, ri }) {
       const spec = body.spec ?? {};
       const errs = attributesErrors(spec);
+      if (local && spec.nonResourceAttributes) errs.push(invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'disallowed on this kind of request'));
       if (!spec.user && !(spec.groups?.length)) errs.push(invalid('spec.user', spec.user ?? '', 'at least one of user or group must be specified'));
-      if (errs.length) throw invalidError('authorization.k8s.io', 'SubjectAccessReview', body.metadata?.name ?? '', errs);
+      if (errs.length) throw invalidError('authorization.k8s.io', kind, body.metadata?.name ?? '', errs);
+      if (local) {
+        if ((spec.resourceAttributes.namespace ?? '') !== ri.namespace) throw badRequest(`spec.resourceAttributes.namespace must match namespace: ${ri.namespace}`);
+        body.metadata.namespace = ri.namespace;
+      }
       return { code: 201, obj: { ...body, metadata: { ...body.metadata, creationTimestamp: null }, status: await answer(decide, subjectOf(spec), spec) } };
     },
   };
 }
 
-export function localSubjectAccessReviewHandler(decide: DecideFn): VirtualHandler {
-  return {
-    apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview',
-    async handle({ body, ri }) {
-      const spec = body.spec ?? {};
-      const errs = attributesErrors(spec);
-      if (spec.nonResourceAttributes) errs.push(invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'disallowed on this kind of request'));
-      if (!spec.user && !(spec.groups?.length)) errs.push(invalid('spec.user', spec.user ?? '', 'at least one of user or group must be specified'));
-      if (errs.length) throw invalidError('authorization.k8s.io', 'LocalSubjectAccessReview', body.metadata?.name ?? '', errs);
-      if ((spec.resourceAttributes.namespace ?? '') !== ri.namespace) {
-        throw badRequest(`spec.resourceAttributes.namespace must match namespace: ${ri.namespace}`);
-      }
-      body.metadata.namespace = ri.namespace;
-      return { code: 201, obj: { ...body, metadata: { ...body.metadata, creationTimestamp: null }, status: await answer(decide, subjectOf(spec), spec) } };
-    },
-  };
-}
+export const subjectAccessReviewHandler = (decide: DecideFn): VirtualHandler => subjectReviewHandler(decide, false);
+export const localSubjectAccessReviewHandler = (decide: DecideFn): VirtualHandler => subjectReviewHandler(decide, true);
 
 export function selfSubjectAccessReviewHandler(decide: DecideFn): VirtualHandler {
   return {
