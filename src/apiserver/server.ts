@@ -31,6 +31,7 @@ import type { AdmissionChain } from './registry/context.js';
 import { noAdmission } from './registry/context.js';
 import { CRDController } from './registry/crd/controller.js';
 import { NamespaceFinalizer } from './registry/namespace-finalizer.js';
+import { podBindingHandler } from './registry/pod-binding.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.4-skiff', gitCommit: 'skiff', gitTreeState: 'clean', buildDate: '2026-11-28T00:00:00Z', goVersion: 'go1.23.0', compiler: 'gc', platform: 'linux/amd64' };
 
@@ -128,6 +129,8 @@ export class APIServer {
     this.virtual.register('authorization.k8s.io', 'selfsubjectaccessreviews', '', selfSubjectAccessReviewHandler(decideFn));
     this.virtual.register('authorization.k8s.io', 'selfsubjectrulesreviews', '', selfSubjectRulesReviewHandler(g.rules ?? null));
     if (g.tokenRequest) this.virtual.register('', 'serviceaccounts', 'token', g.tokenRequest);
+    this.virtual.register('', 'pods', 'binding', podBindingHandler(this.registry));
+    this.virtual.register('', 'bindings', '', podBindingHandler(this.registry, true));
   }
 
   async start(): Promise<void> {

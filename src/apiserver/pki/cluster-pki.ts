@@ -35,6 +35,14 @@ export async function ensureClusterPKI(dir: string, opts: { serverNames?: string
   return { dir, ca, server, admin };
 }
 
+/**
+ * A client certificate for a control-plane component (made at first use, then kept):
+ * `controller-manager` as system:kube-controller-manager, `scheduler` as system:kube-scheduler.
+ */
+export async function ensureComponentCert(pki: ClusterPKI, file: string, commonName: string, organizations: string[] = []): Promise<CertPair> {
+  return loadOrCreate(pki.dir, file, () => issueCert(pki.ca, { commonName, organizations, usage: 'client' }));
+}
+
 /** A kubeconfig with embedded credentials (client certificate or token). */
 export function kubeconfig(opts: { server: string; caPem: string; user: string; certPem?: string; keyPem?: string; token?: string; context?: string }): string {
   const b64 = (s: string) => Buffer.from(s).toString('base64');

@@ -41,8 +41,33 @@ function podStatus(p: any): { ready: string; status: string; restarts: string } 
   return { ready: `${ready}/${total}`, status: reason, restarts: r };
 }
 
+/** LAST SEEN as kubectl prints it: "5s", or "5s (x3 over 2m)" for a repeated event. */
+function eventInterval(e: any, now: number): string {
+  const last = Date.parse(e.lastTimestamp ?? e.eventTime ?? e.series?.lastObservedTime ?? e.metadata?.creationTimestamp ?? '');
+  const first = Date.parse(e.firstTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? '');
+  const count = e.count ?? e.series?.count ?? 1;
+  const lastText = Number.isNaN(last) ? '<unknown>' : humanDuration(now - last);
+  return count > 1 && !Number.isNaN(first) ? `${lastText} (x${count} over ${humanDuration(now - first)})` : lastText;
+}
+
+const eventPrinter: Printer = {
+  columns: [col('Last Seen', 'string', 'Time when last event occurred'), col('Type', 'string', 'Type of this event.'), col('Reason', 'string', 'Reason why this event was generated.'),
+    col('Object', 'string', 'Object this event is about.'), col('Subobject', 'string', 'Subobject this event is about.', 1), col('Source', 'string', 'Source of the event.', 1),
+    col('Message', 'string', 'A human-readable description of the status of this operation.'), col('First Seen', 'string', 'Time when first event occurred', 1),
+    col('Count', 'integer', 'Number of event occurrences', 1), col('Name', 'string', 'Name of the event.', 1)],
+  cells: (e, now) => {
+    const o = e.involvedObject ?? e.regarding ?? {};
+    const src = e.source?.component ? `${e.source.component}${e.source.host ? `, ${e.source.host}` : ''}` : (e.reportingController ?? e.reportingComponent ?? '');
+    const first = Date.parse(e.firstTimestamp ?? e.eventTime ?? '');
+    return [eventInterval(e, now), e.type ?? '', e.reason ?? '', `${String(o.kind ?? '').toLowerCase()}/${o.name ?? ''}`, o.fieldPath ?? '', src, e.message ?? e.note ?? '',
+      Number.isNaN(first) ? '<unknown>' : humanDuration(now - first), e.count ?? e.series?.count ?? 1, e.metadata.name];
+  },
+};
+
 /** [group, resource, printer] for every built-in kind with its own columns. */
 export const builtinPrinters: [string, string, Printer][] = [
+  ['', 'events', eventPrinter],
+  ['events.k8s.io', 'events', eventPrinter],
   ['', 'pods', {
     columns: [NAME_COLUMN, col('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'), col('Status', 'string', 'The aggregate status of the containers in this pod.'),
       col('Restarts', 'string', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'), AGE,

@@ -122,7 +122,7 @@ export class Store {
     fillCreateMeta(obj);
     if (this.tracksGeneration) m.generation = 1; else delete m.generation;
     // With a status subresource, status is not the creator's to set (Kubernetes' PrepareForCreate).
-    if (this.info.subresources?.status) { if (this.info.custom) delete obj.status; else obj.status = {}; }
+    if (this.info.subresources?.status && !this.strategy.keepsStatusOnCreate) { if (this.info.custom) delete obj.status; else obj.status = {}; }
     this.strategy.prepareForCreate?.(obj);
     trackUpdate(this, null, obj, ctx, '');
     await ctx.admission.admit(this.attrs('CREATE', ns, m.name ?? '', obj, null, ctx));

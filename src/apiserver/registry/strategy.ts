@@ -17,6 +17,8 @@ export interface Strategy {
   fieldAttrs?(obj: any): Record<string, string>;
   /** Grace period for a delete when the client gives none (pods: spec.terminationGracePeriodSeconds). 0: delete at once. */
   defaultGracePeriod?(obj: any): number;
+  /** The creator may set status (Nodes: the kubelet registers its node with capacity and conditions). */
+  keepsStatusOnCreate?: boolean;
   /** True while something other than metadata.finalizers still holds the object (Namespace: spec.finalizers). */
   blocksDeletion?(obj: any): boolean;
   /** Changes made when an object starts terminating (Namespace: phase Terminating). */

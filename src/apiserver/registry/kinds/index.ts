@@ -13,6 +13,7 @@ import { immutableDataStrategy } from './config.js';
 import { workloadStrategy } from './workload.js';
 import { roleBindingStrategy } from './rbac.js';
 import { nodeStrategy } from './node.js';
+import { eventStrategy } from './event.js';
 import { crdStrategy } from '../crd/strategy.js';
 import { mutatingWebhookStrategy, validatingWebhookStrategy } from './admission.js';
 
@@ -24,6 +25,7 @@ export function strategyFor(info: ResourceInfo, reg: ResourceRegistry): Strategy
     case '/services': return serviceStrategy(reg);
     case '/configmaps': case '/secrets': return immutableDataStrategy;
     case '/nodes': return nodeStrategy;
+    case '/events': return eventStrategy;
     case 'apps/deployments': case 'apps/replicasets': case 'apps/statefulsets': case 'apps/daemonsets': case 'batch/jobs':
       return workloadStrategy(info);
     case 'rbac.authorization.k8s.io/rolebindings': case 'rbac.authorization.k8s.io/clusterrolebindings': return roleBindingStrategy;
