@@ -32,6 +32,7 @@ export class Informer {
   private syncWaiters: (() => void)[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
   private backoffMs = 100;
+  private starting = false;
 
   constructor(private readonly client: ResourceClient, private readonly namespace = '', private readonly opts: { labelSelector?: string; fieldSelector?: string } = {}) {}
 
@@ -59,7 +60,7 @@ export class Informer {
 
   /** Start listing and watching; resolves once the first list is in the cache. */
   start(): Promise<void> {
-    void this.relist();
+    if (!this.starting) { this.starting = true; void this.relist(); }
     return this.waitForSync();
   }
 
