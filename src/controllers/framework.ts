@@ -1,0 +1,113 @@
+/**
+ * @module controllers/framework
+ * What every controller in the controller manager is given and how it runs: a ControllerContext
+ * (its own API client, the process's shared informers, an event recorder, the manager's options),
+ * and QueueController, the level-triggered reconcile loop of the seed's pseudocode: informer
+ * events put keys in a work queue; workers take a key and `sync` it, reading the desired and
+ * current state from the informers' caches and writing the difference through the API. A sync
+ * that throws is retried with the queue's backoff, up to MAX_RETRIES, as Kubernetes' controllers do.
+ */
+import type { Clientset } from '../client/clientset.js';
+import type { SharedInformerFactory } from '../client/informer-factory.js';
+import type { EventRecorder } from '../client/record/recorder.js';
+import { WorkQueue } from '../client/workqueue.js';
+
+export interface ControllerOptions {
+  /** The cluster's pod network, cut into a podCIDR per node by node IPAM (`--cluster-cidr`). */
+  clusterCIDR: string;
+  /** Prefix length of each node's podCIDR (`--node-cidr-mask-size`). */
+  nodeCIDRMaskSize: number;
+  /** A node whose Lease is not renewed for this long is NotReady/Unknown (`--node-monitor-grace-period`). */
+  nodeMonitorGracePeriodMs: number;
+  /** How often the node lifecycle controller checks nodes (`--node-monitor-period`). */
+  nodeMonitorPeriodMs: number;
+  /** Workers per controller (`--concurrent-*-syncs`). */
+  workers: number;
+}
+
+export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
+  clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, nodeMonitorPeriodMs: 5_000, workers: 5,
+};
+
+export interface ControllerContext {
+  /** A client with this controller's own identity (its ServiceAccount in kube-system, as `--use-service-account-credentials`). */
+  client: Clientset;
+  /** Shared informers (list+watch as the manager itself): register handlers before the manager starts them. */
+  informers: SharedInformerFactory;
+  recorder: EventRecorder;
+  options: ControllerOptions;
+}
+
+export interface Controller {
+  readonly name: string;
+  /** Start the workers; called after every informer has synced. */
+  run(): void;
+  stop(): void;
+}
+
+/** How a controller is made: its name in `--controllers`, the ServiceAccount it acts as, and a factory. */
+export interface ControllerDescriptor {
+  name: string;
+  serviceAccount: string;
+  /** The `source` of its Events when not the ServiceAccount name (the node lifecycle controller's are "node-controller" anyway). */
+  component?: string;
+  /** Off unless named in --controllers (as Kubernetes' bootstrapsigner, tokencleaner). */
+  disabledByDefault?: boolean;
+  create(ctx: ControllerContext): Controller;
+}
+
+export const MAX_RETRIES = 15;
+
+export abstract class QueueController implements Controller {
+  readonly queue = new WorkQueue();
+  private stopped = false;
+
+  constructor(readonly name: string, protected readonly ctx: ControllerContext, private readonly workers = ctx.options.workers) {}
+
+  /** Bring the object named by `key` to its desired state. Throw to be retried later. */
+  protected abstract sync(key: string): Promise<void>;
+
+  enqueue(key: string): void { this.queue.add(key); }
+
+  run(): void {
+    for (let i = 0; i < this.workers; i++) void this.worker();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.queue.shutDown();
+  }
+
+  private async worker(): Promise<void> {
+    while (!this.stopped) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        await this.sync(key);
+        this.queue.forget(key);
+      } catch (e) {
+        if (this.queue.numRequeues(key) < MAX_RETRIES) this.queue.addRateLimited(key);
+        else { this.queue.forget(key); console.error(`skiff ${this.name}: dropping ${key} out of the queue: ${(e as Error)?.message ?? e}`); }
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+}
+
+/** The namespace/name key of an object (name alone for cluster-scoped ones), as client-go's MetaNamespaceKeyFunc. */
+export { keyOf } from '../client/informer.js';
+
+export function splitKey(key: string): [string, string] {
+  const i = key.indexOf('/');
+  return i < 0 ? ['', key] : [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** The controller ownerReference of an object (the one with controller: true), if any. */
+export function controllerRef(obj: any): any | undefined {
+  return obj?.metadata?.ownerReferences?.find((r: any) => r.controller);
+}
+
+export function newControllerRef(owner: any, apiVersion: string, kind: string): any {
+  return { apiVersion, kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
+}
