@@ -36,7 +36,9 @@ export class ReplicaSetController extends QueueController {
     this.sets = kind.informer(ctx);
     this.rsClient = kind.client(ctx);
     this.pods = ctx.informers.for('pods');
-    this.pods.addIndexer('namespace', (p) => [p.metadata.namespace]);
+    // Owned pods by their controller's uid, and orphans by namespace: a sync reads only these, never every pod.
+    this.pods.addIndexer('controllerUID', (p) => { const r = controllerRef(p); return r ? [r.uid] : []; });
+    this.pods.addIndexer('orphansByNamespace', (p) => (controllerRef(p) ? [] : [p.metadata.namespace]));
     this.sets.addIndexer('namespace', (r) => [r.metadata.namespace]);
     this.sets.addEventHandler({
       add: (rs) => this.enqueue(keyOf(rs)),
@@ -99,15 +101,14 @@ export class ReplicaSetController extends QueueController {
     const needsSync = this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp;
     const selector = fromLabelSelector(rs.spec?.selector);
     const owned: any[] = [];
-    for (const p of this.pods.byIndex('namespace', ns)) {
+    for (const p of this.pods.byIndex('controllerUID', rs.metadata.uid)) {
       if (!isPodActive(p)) continue;
-      const ref = controllerRef(p);
-      const matches = selector.matches(p.metadata.labels ?? {});
-      if (ref?.uid === rs.metadata.uid) {
-        if (matches) owned.push(p);
-        else await this.release(p);
-      } else if (!ref && matches && !rs.metadata.deletionTimestamp) {
-        if (await this.adopt(rs, p)) owned.push(p);
+      if (selector.matches(p.metadata.labels ?? {})) owned.push(p);
+      else await this.release(p);
+    }
+    if (!rs.metadata.deletionTimestamp) {
+      for (const p of this.pods.byIndex('orphansByNamespace', ns)) {
+        if (isPodActive(p) && selector.matches(p.metadata.labels ?? {}) && await this.adopt(rs, p)) owned.push(p);
       }
     }
     let manageError: unknown;
