@@ -19,8 +19,10 @@ export class ControllerExpectations {
     return (e.add <= 0 && e.del <= 0) || Date.now() - e.at > EXPECTATIONS_TIMEOUT_MS;
   }
 
-  expectCreations(key: string, n: number): void { this.m.set(key, { add: n, del: 0, at: Date.now() }); }
-  expectDeletions(key: string, n: number): void { this.m.set(key, { add: 0, del: n, at: Date.now() }); }
+  /** Expect `add` creations and `del` deletions for `key` (replacing what was expected). */
+  setExpectations(key: string, add: number, del: number): void { this.m.set(key, { add, del, at: Date.now() }); }
+  expectCreations(key: string, n: number): void { this.setExpectations(key, n, 0); }
+  expectDeletions(key: string, n: number): void { this.setExpectations(key, 0, n); }
   creationObserved(key: string): void { const e = this.m.get(key); if (e) e.add--; }
   deletionObserved(key: string): void { const e = this.m.get(key); if (e) e.del--; }
   /** A create the controller asked for failed: it will never be observed. */

@@ -50,14 +50,17 @@ export class Transport {
   request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Response> {
     return new Promise((resolve, reject) => {
       let req;
-      try { req = this.sessionNow().request(this.headers(method, path, body === undefined ? {} : { 'content-type': contentType })); } catch (e) { reject(e); return; }
+      try {
+        // Node ends a DELETE's stream with its headers unless told otherwise; DeleteOptions travel in the body.
+        req = this.sessionNow().request(this.headers(method, path, body === undefined ? {} : { 'content-type': contentType }), { endStream: body === undefined });
+      } catch (e) { reject(e); return; }
       let status = 0;
       const chunks: Buffer[] = [];
       req.on('response', (h) => { status = Number(h[':status']); });
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString('utf8') }));
       req.on('error', reject);
-      req.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
+      if (body !== undefined) req.end(typeof body === 'string' ? body : JSON.stringify(body));
     });
   }
 

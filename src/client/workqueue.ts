@@ -57,7 +57,7 @@ export class WorkQueue {
   private dirty = new Set<string>();
   private processing = new Set<string>();
   private waiters: ((k: string | undefined) => void)[] = [];
-  private timers = new Map<string, NodeJS.Timeout>();
+  private timers = new Map<string, { t: NodeJS.Timeout; at: number }>();
   private shuttingDown = false;
 
   constructor(readonly limiter: RateLimiter = defaultControllerRateLimiter()) {}
@@ -77,9 +77,12 @@ export class WorkQueue {
   addAfter(key: string, ms: number): void {
     if (this.shuttingDown) return;
     if (ms <= 0) return this.add(key);
-    if (this.timers.has(key)) return;
+    const at = Date.now() + ms;
+    const cur = this.timers.get(key);
+    if (cur && cur.at <= at) return;
+    if (cur) clearTimeout(cur.t);
     const t = setTimeout(() => { this.timers.delete(key); this.add(key); }, ms);
-    this.timers.set(key, t);
+    this.timers.set(key, { t, at });
   }
 
   /** Retry later, as the rate limiter says. */
@@ -110,7 +113,7 @@ export class WorkQueue {
 
   shutDown(): void {
     this.shuttingDown = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const { t } of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     for (const w of this.waiters.splice(0)) w(undefined);
   }
