@@ -20,10 +20,34 @@ function validateSelector(obj: any, isJob: boolean): FieldError[] {
   return [];
 }
 
+const JOB_UID_LABEL = 'batch.kubernetes.io/controller-uid';
+
+/**
+ * A Job's selector is made by the server unless spec.manualSelector is true (Kubernetes'
+ * generateSelector): the Job's uid and name as template labels, and a selector on the uid, so no
+ * two Jobs ever select each other's pods.
+ */
+function generateJobSelector(job: any): void {
+  if (job.spec?.manualSelector === true) return;
+  const { uid, name } = job.metadata;
+  const t = (job.spec.template ??= {});
+  const m = (t.metadata ??= {});
+  m.labels = { ...(m.labels ?? {}), [JOB_UID_LABEL]: uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name };
+  job.spec.selector ??= { matchLabels: { [JOB_UID_LABEL]: uid } };
+}
+
+function validateGeneratedSelector(job: any): FieldError[] {
+  if (job.spec?.manualSelector === true) return [];
+  const sel = job.spec?.selector;
+  const ok = sel && !sel.matchExpressions?.length && Object.keys(sel.matchLabels ?? {}).length === 1 && sel.matchLabels[JOB_UID_LABEL] === job.metadata.uid;
+  return ok ? [] : [invalid('spec.selector', sel, '`selector` not auto-generated')];
+}
+
 export function workloadStrategy(info: ResourceInfo): Strategy {
   const isJob = info.plural === 'jobs';
   return {
-    validate: (obj) => validateSelector(obj, isJob),
+    ...(isJob ? { prepareForCreate: (obj: any) => { if (obj.spec) generateJobSelector(obj); } } : {}),
+    validate: (obj) => [...validateSelector(obj, isJob), ...(isJob ? validateGeneratedSelector(obj) : [])],
     validateUpdate(obj, old) {
       const errs = validateSelector(obj, isJob);
       if (!deepEqual(obj.spec?.selector, old.spec?.selector)) errs.push(invalid('spec.selector', obj.spec?.selector, 'field is immutable'));
