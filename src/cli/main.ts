@@ -5,6 +5,7 @@
 import { serverCommand } from './server.js';
 import { snapshotCommand } from './snapshot.js';
 
+
 const USAGE = `skiff: a real Kubernetes in TypeScript
 
 Usage:
@@ -14,6 +15,11 @@ Usage:
                [--service-account-issuer URL] [--api-audiences A,B] [--enable-bootstrap-token-auth true|false]
                [--oidc-issuer-url URL --oidc-client-id ID [--oidc-username-claim C] [--oidc-groups-claim C] [--oidc-ca-file F]]
                [--audit-policy-file F --audit-log-path F [--audit-log-maxsize MB]] [--encryption-provider-config F]
+               [--simulated-nodes N] [--disable-controller-manager] [--disable-scheduler]
+               [--controllers '*,-name'] [--cluster-cidr 10.244.0.0/16] [--node-monitor-grace-period 40s]
+  skiff controller-manager --kubeconfig F [--leader-elect true|false] [--controllers ...] [--cluster-cidr ...]
+  skiff scheduler --kubeconfig F [--leader-elect true|false]
+  skiff simulated-nodes --kubeconfig F --count N [--prefix sim] [--cpu 4] [--memory 16Gi] [--pods 110] [--zones a,b,c]
   skiff snapshot save FILE [--data-dir DIR] [--storage ...]
   skiff snapshot restore FILE [--data-dir DIR] [--storage ...]
 
@@ -25,6 +31,10 @@ export async function main(argv: string[]): Promise<number | void> {
   switch (cmd) {
     case 'server': return serverCommand(rest);
     case 'snapshot': return snapshotCommand(rest);
+    // Loaded on demand: `skiff server` should not pay for modules it does not run.
+    case 'controller-manager': return (await import('./controller-manager.js')).controllerManagerCommand(rest);
+    case 'scheduler': return (await import('./scheduler.js')).schedulerCommand(rest);
+    case 'simulated-nodes': return (await import('./simulated-nodes.js')).simulatedNodesCommand(rest);
     case undefined: case '-h': case '--help': case 'help':
       process.stdout.write(USAGE);
       return 0;

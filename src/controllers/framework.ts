@@ -21,12 +21,14 @@ export interface ControllerOptions {
   nodeMonitorGracePeriodMs: number;
   /** How often the node lifecycle controller checks nodes (`--node-monitor-period`). */
   nodeMonitorPeriodMs: number;
+  /** Finished pods kept before pod GC deletes the oldest (`--terminated-pod-gc-threshold`). */
+  terminatedPodGCThreshold: number;
   /** Workers per controller (`--concurrent-*-syncs`). */
   workers: number;
 }
 
 export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
-  clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, nodeMonitorPeriodMs: 5_000, workers: 5,
+  clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, nodeMonitorGracePeriodMs: 40_000, nodeMonitorPeriodMs: 5_000, terminatedPodGCThreshold: 12_500, workers: 5,
 };
 
 export interface ControllerContext {

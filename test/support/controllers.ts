@@ -11,6 +11,9 @@ import { ControllerManager } from '../../src/controllers/manager.js';
 import type { ControllerDescriptor, ControllerOptions } from '../../src/controllers/framework.js';
 import type { SkiffServer } from './skiff-server.js';
 
+/** Server flags for tests that run their own controllers: no second copy inside the server, no scheduler binding their pods. */
+export const NO_COMPONENTS = ['--disable-controller-manager', '--disable-scheduler'];
+
 export interface RunningControllers { cs: Clientset; manager: ControllerManager; stop(): Promise<void> }
 
 export async function runControllers(srv: SkiffServer, descriptors: ControllerDescriptor[], options: Partial<ControllerOptions> = {}): Promise<RunningControllers> {

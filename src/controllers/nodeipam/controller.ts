@@ -41,7 +41,6 @@ export class NodeIPAMController extends QueueController {
     }
     try {
       await this.ctx.client.nodes.patch('', name, { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { podCIDR: cidr, podCIDRs: [cidr] } }, 'merge');
-      this.ctx.recorder.event({ ...node, kind: 'Node', apiVersion: 'v1' }, 'Normal', 'CIDRAssignmentSucceeded', `Node ${name} has been assigned podCIDR ${cidr}`);
     } catch (e) {
       if (e instanceof StatusError && e.code === 404) { this.cidrs.release(cidr); this.pending.delete(name); return; }
       throw e; // 409: retried with the newer node; the same block stays reserved for it
