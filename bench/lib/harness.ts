@@ -3,6 +3,9 @@
  * The benchmark harness: scenarios report rows (name, value, unit, target); the runner repeats
  * each, takes medians, prints a table and writes JSON to bench/results/.
  */
+/** The API server alone (no controller manager or scheduler in its process): the figures of issues 2 and 3 are the API server's. */
+export const APISERVER_ONLY = ['--disable-controller-manager', '--disable-scheduler'];
+
 export interface Row { name: string; value: number; unit: string; target?: string; note?: string }
 
 export interface Scenario {

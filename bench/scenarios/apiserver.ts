@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { APISERVER_ONLY } from '../lib/harness.js';
 import { startSkiffServer, type SkiffServer } from '../../test/support/skiff-server.js';
 import { H2Client, percentile, median } from '../lib/h2client.js';
 import type { Row, Scenario } from '../lib/harness.js';
@@ -67,7 +68,7 @@ export function apiserverScenarios(): Scenario[] {
     {
       name: 'apiserver-creates-sqlite',
       async run() {
-        const srv = await startSkiffServer();
+        const srv = await startSkiffServer({ args: APISERVER_ONLY });
         try { return await createLoad(srv, 10_000, 'bench', 'sqlite'); } finally { await srv.stop(); }
       },
     },
@@ -81,7 +82,7 @@ export function apiserverScenarios(): Scenario[] {
         const cluster = await startEtcdCluster(1);
         try {
           const raw = await etcdRawPuts(cluster.endpoints, { inFlight: IN_FLIGHT, count: 5000 });
-          const srv = await startSkiffServer({ args: ['--storage', `etcd://${cluster.endpoints.map((e: string) => e.replace(/^https?:\/\//, '')).join(',')}`] });
+          const srv = await startSkiffServer({ args: [...APISERVER_ONLY, '--storage', `etcd://${cluster.endpoints.map((e: string) => e.replace(/^https?:\/\//, '')).join(',')}`] });
           try {
             const rows = await createLoad(srv, 5000, 'bench', 'etcd');
             return [{ name: `raw etcd puts/s (${IN_FLIGHT} in flight, anchor)`, value: raw.opsPerSec, unit: 'ops/s' }, ...rows,
@@ -93,7 +94,7 @@ export function apiserverScenarios(): Scenario[] {
     {
       name: 'apiserver-list-10k-pods',
       async run() {
-        const srv = await startSkiffServer();
+        const srv = await startSkiffServer({ args: APISERVER_ONLY });
         const c = new H2Client(srv.url, srv.tls);
         try {
           await c.request('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }));
@@ -119,7 +120,7 @@ export function apiserverScenarios(): Scenario[] {
     {
       name: 'apiserver-watch-1000',
       async run() {
-        const srv = await startSkiffServer();
+        const srv = await startSkiffServer({ args: APISERVER_ONLY });
         const c = new H2Client(srv.url, srv.tls);
         const watchClients = Array.from({ length: 4 }, () => new H2Client(srv.url, srv.tls));
         try {
@@ -159,12 +160,12 @@ export function apiserverScenarios(): Scenario[] {
       async run() {
         // First start makes the PKI; a restart of the same data dir is the cold start users see daily.
         const first = performance.now();
-        const srv1 = await startSkiffServer();
+        const srv1 = await startSkiffServer({ args: APISERVER_ONLY });
         const firstMs = performance.now() - first;
         const idle = await rssOf(srv1.proc.pid!);
         await srv1.stop({ keepData: true });
         const t0 = performance.now();
-        const srv = await startSkiffServer({ dataDir: srv1.dataDir });
+        const srv = await startSkiffServer({ dataDir: srv1.dataDir, args: APISERVER_ONLY });
         const cold = performance.now() - t0;
         const c = new H2Client(srv.url, srv.tls);
         try {

@@ -8,6 +8,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { APISERVER_ONLY } from '../lib/harness.js';
 import { startSkiffServer, type SkiffServer } from '../../test/support/skiff-server.js';
 import { H2Client, percentile } from '../lib/h2client.js';
 import type { Row, Scenario } from '../lib/harness.js';
@@ -138,7 +139,7 @@ export function guardScenarios(): Scenario[] {
       await writeFile(tokens, `${TOKEN},bench-user,9999\n`);
       let bare: SkiffServer | undefined, guarded: SkiffServer | undefined;
       try {
-        bare = await startSkiffServer({ args: ['--disable-admission-plugins', ADMISSION_PLUGIN_NAMES.join(',')] });
+        bare = await startSkiffServer({ args: [...APISERVER_ONLY, '--disable-admission-plugins', ADMISSION_PLUGIN_NAMES.join(',')] });
         await setup(bare, 'bench', false);
         const a = new H2Client(bare.url, bare.tls);
         const anchor = await load(bare, 'bench', a, 'masters, no admission');
@@ -146,7 +147,7 @@ export function guardScenarios(): Scenario[] {
         await bare.stop(); bare = undefined;
 
         // The split: the admission chain alone (system:masters, so RBAC is never consulted).
-        const admissionServer = await startSkiffServer();
+        const admissionServer = await startSkiffServer({ args: APISERVER_ONLY });
         let admissionOnly: { rows: Row[]; rate: number };
         try {
           await setup(admissionServer, 'bench', false);
@@ -155,7 +156,7 @@ export function guardScenarios(): Scenario[] {
           m.close();
         } finally { await admissionServer.stop(); }
 
-        guarded = await startSkiffServer({ args: ['--token-auth-file', tokens] });
+        guarded = await startSkiffServer({ args: [...APISERVER_ONLY, '--token-auth-file', tokens] });
         await setup(guarded, 'bench', true);
         const u = new H2Client(guarded.url, { ca: guarded.tls.ca }, TOKEN);
         const full = await load(guarded, 'bench', u, 'RBAC + admission');
