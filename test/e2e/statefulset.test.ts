@@ -128,6 +128,8 @@ describe('StatefulSet controller', () => {
     seen.length = 0;
     await cs.statefulsets.patch(NS, 'web', { spec: { replicas: 1 } });
     await until(async () => !(await pod('web-1')) && !(await pod('web-2')), 'web-1 and web-2 gone');
+    // The watch may deliver the last DELETED a moment after the GET says 404.
+    await until(() => seen.filter((s) => s.startsWith('DELETED')).length >= 2, 'both deletions seen on the watch');
     assert.deepEqual(seen.filter((s) => s.startsWith('DELETED')), ['DELETED web-2', 'DELETED web-1']);
     assert.ok(await pod('web-0'));
     for (const n of ['www-web-1', 'www-web-2']) await cs.persistentvolumeclaims.get(NS, n);
