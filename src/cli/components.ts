@@ -1,20 +1,18 @@
 /**
  * @module cli/components
  * The components `skiff server` runs in its own process beside the API server, as k3s does: the
- * controller manager, the scheduler and any simulated nodes. Each talks to the API server over
+ * controller manager, the scheduler and any simulated nodes, each on its own worker thread (so it
+ * uses another core rather than the API server's event loop). Each talks to the API server over
  * HTTPS like a separate process would, with its own client certificate (kubeconfigs for them are
  * written to the data dir, so the same components can also be run alone against this server).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureComponentCert, kubeconfig, type ClusterPKI } from '../apiserver/pki/cluster-pki.js';
+import { Worker } from 'node:worker_threads';
 import type { ClientConfig } from '../client/transport.js';
-import { newClientset } from '../client/clientset.js';
-import { SharedInformerFactory } from '../client/informer-factory.js';
-import { ControllerManager } from '../controllers/manager.js';
-import { CONTROLLERS } from '../controllers/registry.js';
 import type { ControllerOptions } from '../controllers/framework.js';
-import { SimulatedNodes } from '../simulated/nodes.js';
+import type { WorkerTask } from './component-worker.js';
 
 export interface ComponentOptions {
   controllerManager: boolean;
@@ -22,6 +20,9 @@ export interface ComponentOptions {
   simulatedNodes: number;
   controllers: string[];
   controllerOptions: Partial<ControllerOptions>;
+  /** The controllers' client-side rate limit. */
+  qps: number;
+  burst: number;
 }
 
 export interface Components { stop(): Promise<void> }
@@ -32,29 +33,41 @@ async function componentConfig(pki: ClusterPKI, dataDir: string, url: string, fi
   return { server: url, ca: pki.ca.certPem, cert: pair.certPem, key: pair.keyPem };
 }
 
+/** Start a component on its own thread; resolves once it is running. */
+function runInWorker(task: WorkerTask): Promise<() => Promise<void>> {
+  const w = new Worker(new URL('./component-worker.js', import.meta.url), { workerData: task });
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    w.once('error', onError);
+    w.once('message', (m) => {
+      w.off('error', onError);
+      if (m !== 'ready') { void w.terminate(); reject(new Error(`skiff ${task.kind}: ${m?.error ?? m}`)); return; }
+      w.on('error', (e) => process.stderr.write(`skiff ${task.kind}: ${e.stack ?? e}\n`));
+      resolve(() => new Promise<void>((done) => {
+        const t = setTimeout(() => { void w.terminate().then(() => done()); }, 5000);
+        w.once('exit', () => { clearTimeout(t); done(); });
+        w.postMessage('stop');
+      }));
+    });
+  });
+}
+
 export async function startComponents(url: string, pki: ClusterPKI, dataDir: string, o: ComponentOptions): Promise<Components> {
   const stops: (() => Promise<void> | void)[] = [];
+  const tasks: WorkerTask[] = [];
   if (o.controllerManager) {
     const config = await componentConfig(pki, dataDir, url, 'controller-manager', 'system:kube-controller-manager');
-    const mgr = new ControllerManager({ config, descriptors: CONTROLLERS, controllers: o.controllers, options: o.controllerOptions, leaderElection: { enabled: true } });
-    await mgr.start();
-    stops.push(() => mgr.stop());
+    tasks.push({ kind: 'controller-manager', config: { ...config, qps: o.qps, burst: o.burst }, controllers: o.controllers, options: o.controllerOptions });
   }
-  if (o.scheduler) {
-    const config = await componentConfig(pki, dataDir, url, 'scheduler', 'system:kube-scheduler');
-    const { startScheduler } = await import('./scheduler.js');
-    const s = await startScheduler(config, { leaderElection: { enabled: true } });
-    stops.push(() => s.stop());
-  }
+  if (o.scheduler) tasks.push({ kind: 'scheduler', config: await componentConfig(pki, dataDir, url, 'scheduler', 'system:kube-scheduler') });
   if (o.simulatedNodes > 0) {
-    const config = await componentConfig(pki, dataDir, url, 'simulated-nodes', 'skiff:simulated-nodes', ['system:masters']);
-    const cs = newClientset({ ...config, userAgent: 'skiff-simulated-nodes' });
-    const informers = new SharedInformerFactory(cs);
-    const sim = new SimulatedNodes(cs, informers, { count: o.simulatedNodes });
-    informers.start();
-    await informers.waitForCacheSync();
-    await sim.register();
-    stops.push(() => { sim.stop(); informers.stop(); cs.close(); });
+    tasks.push({ kind: 'simulated-nodes', config: await componentConfig(pki, dataDir, url, 'simulated-nodes', 'skiff:simulated-nodes', ['system:masters']), count: o.simulatedNodes });
   }
-  return { async stop() { for (const s of stops.reverse()) await s(); } };
+  try {
+    for (const stop of await Promise.all(tasks.map(runInWorker))) stops.push(stop);
+  } catch (e) {
+    await Promise.all(stops.map((s) => s()));
+    throw e;
+  }
+  return { async stop() { await Promise.all(stops.map((s) => s())); } };
 }

@@ -50,7 +50,7 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
   if (!Number.isInteger(simulatedNodes) || simulatedNodes < 0) throw new Error(`invalid --simulated-nodes "${values['simulated-nodes']}"`);
   const components = await startComponents(server.url, pki, dataDir, {
     controllerManager: !values['disable-controller-manager'], scheduler: !values['disable-scheduler'], simulatedNodes,
-    controllers: cm.controllers, controllerOptions: cm.options,
+    controllers: cm.controllers, controllerOptions: cm.options, qps: cm.qps, burst: cm.burst,
   });
   if (simulatedNodes) process.stderr.write(`skiff: ${simulatedNodes} simulated nodes registered\n`);
   const stop = async () => {

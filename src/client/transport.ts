@@ -8,7 +8,15 @@ import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import { readFileSync } from 'node:fs';
 import { parse as parseYAML } from 'yaml';
 
-export interface ClientConfig { server: string; ca: string; cert?: string; key?: string; token?: string; userAgent?: string }
+export interface ClientConfig {
+  server: string; ca: string; cert?: string; key?: string; token?: string; userAgent?: string;
+  /**
+   * client-go's client-side rate limit (rest.Config QPS and Burst): requests per second, and how
+   * many may go at once after a quiet spell. Watches are not limited. Unset: no limit.
+   */
+  qps?: number;
+  burst?: number;
+}
 
 /** The current context of a kubeconfig file (embedded data or file paths). */
 export function configFromKubeconfig(path: string): ClientConfig {
@@ -23,11 +31,45 @@ export function configFromKubeconfig(path: string): ClientConfig {
 
 export interface Response { status: number; body: string }
 
+/** A token bucket that makes callers wait for their turn (client-go's flowcontrol.NewTokenBucketRateLimiter). */
+class TokenBucket {
+  private tokens: number;
+  private last = performance.now();
+  private queue: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private readonly qps: number, private readonly burst: number) { this.tokens = burst; }
+
+  wait(): Promise<void> {
+    this.refill();
+    if (this.queue.length === 0 && this.tokens >= 1) { this.tokens -= 1; return Promise.resolve(); }
+    return new Promise((r) => { this.queue.push(r); this.schedule(); });
+  }
+
+  private refill(): void {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
+    this.last = now;
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.refill();
+      while (this.queue.length && this.tokens >= 1) { this.tokens -= 1; this.queue.shift()!(); }
+      if (this.queue.length) this.schedule();
+    }, Math.max(1, Math.ceil(((1 - this.tokens) / this.qps) * 1000)));
+  }
+}
+
 export class Transport {
   private session: ClientHttp2Session | undefined;
   private closed = false;
+  private readonly limiter: TokenBucket | undefined;
 
-  constructor(readonly config: ClientConfig) {}
+  constructor(readonly config: ClientConfig) {
+    if (config.qps && config.qps > 0) this.limiter = new TokenBucket(config.qps, Math.max(1, config.burst ?? config.qps));
+  }
 
   private sessionNow(): ClientHttp2Session {
     if (this.closed) throw new Error('transport closed');
@@ -47,7 +89,12 @@ export class Transport {
       'user-agent': this.config.userAgent ?? 'skiff-client', ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}), ...extra };
   }
 
-  request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Response> {
+  async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Response> {
+    if (this.limiter) await this.limiter.wait();
+    return this.send(method, path, body, contentType);
+  }
+
+  private send(method: string, path: string, body: unknown, contentType: string): Promise<Response> {
     return new Promise((resolve, reject) => {
       let req;
       try {

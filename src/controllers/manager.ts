@@ -89,7 +89,7 @@ export class ControllerManager {
       if (r.status !== 201 && r.status !== 200) throw new Error(`token for kube-system/${sa}: ${r.status} ${r.body.slice(0, 200)}`);
       return JSON.parse(r.body).status.token as string;
     };
-    const t = new Transport({ server: this.o.config.server, ca: this.o.config.ca, token: await token(), userAgent: `kube-controller-manager/${sa}` });
+    const t = new Transport({ server: this.o.config.server, ca: this.o.config.ca, token: await token(), userAgent: `kube-controller-manager/${sa}`, qps: this.o.config.qps, burst: this.o.config.burst });
     (t as any).refreshToken = token;
     return newClientset(t);
   }

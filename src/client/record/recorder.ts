@@ -5,7 +5,8 @@
  * client-go does it: an event identical to one already written (same object, type, reason, message,
  * source) bumps that Event's count and lastTimestamp instead of making another; when an object gets
  * more than ten similar events (same reason, different messages) within ten minutes they are
- * combined into one Event ("(combined from similar events): ..."). Writing is fire-and-forget: a
+ * combined into one Event ("(combined from similar events): ..."); and, as client-go's spam filter,
+ * one source writes at most 25 events about one object, then one per five minutes. Writing is fire-and-forget: a
  * component never waits on, or fails because of, an event.
  */
 import type { ResourceClient } from '../rest.js';
@@ -20,6 +21,9 @@ interface Seen { name: string; namespace: string; count: number; firstTimestamp:
 interface Similar { messages: Set<string>; since: number; aggregate?: Seen }
 
 const MAX_CACHE = 4096;
+/** client-go's EventSourceObjectSpamFilter: per source and object, a burst of 25 then one per 5 minutes. */
+const SPAM_BURST = 25;
+const SPAM_REFILL_MS = 5 * 60_000;
 const SIMILAR_MAX = 10;
 const SIMILAR_WINDOW_MS = 10 * 60_000;
 
@@ -27,6 +31,7 @@ export class Recorder implements EventRecorder {
   private seen = new Map<string, Seen>();
   private similar = new Map<string, Similar>();
   private pending = new Map<string, Promise<void>>();
+  private spam = new Map<string, { tokens: number; at: number }>();
 
   constructor(private readonly events: ResourceClient, private readonly component: string, private readonly host = '') {}
 
@@ -39,6 +44,13 @@ export class Recorder implements EventRecorder {
     const objKey = [this.component, this.host, involved.kind, involved.namespace, involved.name, involved.uid, involved.apiVersion].join('\0');
     const similarKey = `${objKey}\0${type}\0${reason}`;
     const now = Date.now();
+    // A ReplicaSet creating a thousand pods writes 25 events about itself, not a thousand.
+    const bucket = this.spam.get(objKey) ?? { tokens: SPAM_BURST, at: now };
+    bucket.tokens = Math.min(SPAM_BURST, bucket.tokens + (now - bucket.at) / SPAM_REFILL_MS);
+    bucket.at = now;
+    if (bucket.tokens < 1) return;
+    bucket.tokens -= 1;
+    this.remember(this.spam, objKey, bucket);
     let sim = this.similar.get(similarKey);
     if (!sim || now - sim.since > SIMILAR_WINDOW_MS) { sim = { messages: new Set(), since: now }; this.remember(this.similar, similarKey, sim); }
     sim.messages.add(message);
