@@ -153,17 +153,29 @@ function jwtTokenAuthenticator(
   const kids = keys.map(keyIDFromPublicKey);
   const implicit = opts.implicitAudiences ?? [];
   const now = opts.now ?? (() => new Date());
+  // Tokens whose signature has been checked (a signature never stops being valid for the same keys;
+  // expiry and the bound objects are still checked on every request below). Components send the
+  // same token thousands of times a second; an RSA verification each time is most of their cost.
+  const verified = new Map<string, Record<string, unknown>>();
   return {
     async authenticateToken(token, apiAudiences) {
-      const unverified = unverifiedClaims(token);
-      if (!unverified || typeof unverified.iss !== 'string' || !issuers.includes(unverified.iss)) return null;
-      const kid = parseJWS(token).header.kid;
-      // The key named by kid first; the others still count, as Kubernetes tries every key it has.
-      const ordered = kid ? [...keys.filter((_, i) => kids[i] === kid), ...keys.filter((_, i) => kids[i] !== kid)] : keys;
-      let claims: Record<string, unknown>;
+      let claims = verified.get(token);
       let tokenAudiences: string[];
+      if (!claims) {
+        const unverified = unverifiedClaims(token);
+        if (!unverified || typeof unverified.iss !== 'string' || !issuers.includes(unverified.iss)) return null;
+        const kid = parseJWS(token).header.kid;
+        // The key named by kid first; the others still count, as Kubernetes tries every key it has.
+        const ordered = kid ? [...keys.filter((_, i) => kids[i] === kid), ...keys.filter((_, i) => kids[i] !== kid)] : keys;
+        try {
+          claims = verifyJWT(token, ordered).claims;
+        } catch (e) {
+          throw tokenRejected(e instanceof JWTError ? e.message : String(e));
+        }
+        verified.set(token, claims);
+        if (verified.size > VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+      }
       try {
-        claims = verifyJWT(token, ordered).claims;
         tokenAudiences = audiencesOf(claims);
       } catch (e) {
         throw tokenRejected(e instanceof JWTError ? e.message : String(e));
@@ -181,6 +193,8 @@ function jwtTokenAuthenticator(
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+const VERIFIED_CACHE_SIZE = 4096;
 
 /** Secret-based tokens (iss `kubernetes/serviceaccount`), checked against the Secret and the ServiceAccount. */
 export function legacyServiceAccountTokenAuthenticator(opts: ServiceAccountAuthenticatorOptions): TokenAuthenticator {

@@ -41,6 +41,8 @@ export function updateManagedFields(oldObj: any | null, newObj: any, manager: st
     }
     return newObj;
   }
+  const fast = sameManagerFastPath(oldObj, newObj, manager, schema, roots, opts);
+  if (fast) return fast;
   const newSet = fieldSetOf(newObj, schema, { skipRoots: roots });
   const oldSet = oldObj ? fieldSetOf(oldObj, schema, { skipRoots: roots }) : new Set<string>();
   const changed = new Set<string>();
@@ -61,6 +63,35 @@ export function updateManagedFields(oldObj: any | null, newObj: any, manager: st
   }
   writeEntries(newObj, owned);
   return newObj;
+}
+
+/**
+ * The common case of a controller or kubelet updating an object only it has ever written (a
+ * Lease renewal, a status write by the one writer): when the old object has a single entry, this
+ * manager's Update, and the new object has exactly the fields that entry records, ownership
+ * cannot move, so the entry stays as it is (its time moves on when a value changed). One walk of
+ * the object instead of two plus a comparison per field; anything else takes the general path.
+ */
+function sameManagerFastPath(oldObj: any | null, newObj: any, manager: string, schema: Schema, roots: string[],
+                             opts: { apiVersion: string; subresource?: string; now: string }): any | null {
+  const mf = oldObj?.metadata?.managedFields;
+  if (!Array.isArray(mf) || mf.length !== 1 || !sameEntry(mf[0], manager, 'Update', opts.subresource) || mf[0].apiVersion !== opts.apiVersion) return null;
+  const fieldsV1 = fieldsV1Of(newObj, schema, { skipRoots: roots });
+  if (JSON.stringify(fieldsV1) !== JSON.stringify(mf[0].fieldsV1)) return null;
+  const changed = !sameContent(oldObj, newObj, roots);
+  newObj.metadata.managedFields = [{ ...mf[0], ...(changed ? { time: opts.now } : {}) }];
+  return newObj;
+}
+
+/** Equal apart from the bookkeeping metadata and the roots this manager does not own. */
+function sameContent(a: any, b: any, skipRoots: string[]): boolean {
+  const strip = (o: any) => {
+    const { metadata, ...rest } = o;
+    const { managedFields, resourceVersion, generation, ...meta } = metadata ?? {};
+    for (const r of skipRoots) delete (rest as any)[r];
+    return { ...rest, metadata: meta };
+  };
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
 
 /** Merge `applied` into `live` following the schema: maps field by field, map lists by key, sets by value. */
