@@ -102,7 +102,7 @@ async function scale(nodes: number, pods: number): Promise<Row[]> {
     const nodesReady = (performance.now() - t0) / 1000;
     await must(c, 'POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'scale' } }));
     const rv = (await must(c, 'GET', '/api/v1/namespaces/scale/pods?limit=1')).metadata.resourceVersion;
-    const counter = countPods(c, 'scale', rv, pods, (p) => p.status?.phase === 'Running', 600_000);
+    const counter = countPods(c, 'scale', rv, pods, (p) => p.status?.phase === 'Running', 300_000);
     const t1 = performance.now();
     const per = 10, replicas = pods / per;
     for (let d = 0; d < per; d++) {
@@ -201,6 +201,8 @@ export function schedulingScenarios(): Scenario[] {
     { name: 'scheduler-throughput-1000', run: () => schedulerThroughput(1000, 10_000) },
     { name: 'scheduler-throughput-2000', run: () => schedulerThroughput(2000, 10_000) },
     { name: 'scheduler-throughput-5000', run: () => schedulerThroughput(5000, 10_000) },
+    { name: 'scale-2k-nodes-2k-pods', run: () => scale(2000, 2000) },
+    { name: 'scale-5k-nodes-5k-pods', run: () => scale(5000, 5000) },
     { name: 'scale-10k-nodes-10k-pods', run: () => scale(10_000, 10_000) },
     { name: 'apply-to-running', run: () => applyToRunning(10) },
   ];
