@@ -7,6 +7,7 @@
  * untolerated NoExecute taint makes it leave.
  */
 import { addOrUpdateDaemonPodTolerations } from './util.js';
+import { findUntoleratedTaint } from '../../machinery/scheduling/taints.js';
 
 function matchExpression(req: any, value: string | undefined): boolean {
   const values: string[] = req.values ?? [];
@@ -43,17 +44,6 @@ export function requiredNodeAffinityMatches(podSpec: any, node: any): boolean {
   return (required.nodeSelectorTerms ?? []).some((t: any) => nodeSelectorTermMatches(t, node));
 }
 
-export function tolerates(t: any, taint: any): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if ((t.operator ?? 'Equal') === 'Exists') return !t.key || t.key === taint.key;
-  return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
-}
-
-/** The first taint (among those `filter` accepts) no toleration tolerates. */
-export function findUntoleratedTaint(taints: any[], tolerations: any[], filter: (t: any) => boolean): any | undefined {
-  return taints.find((taint) => filter(taint) && !tolerations.some((t) => tolerates(t, taint)));
-}
-
 export interface ShouldRun { shouldRun: boolean; shouldContinueRunning: boolean }
 
 export function nodeShouldRunDaemonPod(node: any, ds: any): ShouldRun {
@@ -63,9 +53,9 @@ export function nodeShouldRunDaemonPod(node: any, ds: any): ShouldRun {
   if (!requiredNodeAffinityMatches(spec, node)) return { shouldRun: false, shouldContinueRunning: false };
   const taints: any[] = node.spec?.taints ?? [];
   const tolerations: any[] = spec.tolerations ?? [];
-  if (findUntoleratedTaint(taints, tolerations, (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) {
+  if (findUntoleratedTaint(taints, tolerations, (e) => e === 'NoSchedule' || e === 'NoExecute')) {
     // Scheduled daemon pods keep running unless a NoExecute taint would evict them.
-    return { shouldRun: false, shouldContinueRunning: !findUntoleratedTaint(taints, tolerations, (t) => t.effect === 'NoExecute') };
+    return { shouldRun: false, shouldContinueRunning: !findUntoleratedTaint(taints, tolerations, (e) => e === 'NoExecute') };
   }
   return { shouldRun: true, shouldContinueRunning: true };
 }

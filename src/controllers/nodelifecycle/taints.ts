@@ -1,14 +1,16 @@
 /**
  * @module controllers/nodelifecycle/taints
  * The taints the node lifecycle controller keeps on nodes from their conditions (Kubernetes'
- * TaintNodesByCondition and the NoExecute taints of an unhealthy node) and the toleration rules
- * (an empty key with Exists tolerates everything; tolerationSeconds bounds how long).
+ * TaintNodesByCondition and the NoExecute taints of an unhealthy node), and when a pod that
+ * tolerates them must still go (tolerationSeconds bounds how long).
  */
 export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
 export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
 export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 
-export interface Taint { key: string; value?: string; effect: string; timeAdded?: string }
+import { toleratesTaint, type Taint } from '../../machinery/scheduling/taints.js';
+
+export type { Taint };
 
 /** The condition-driven taints a node should carry now. */
 export function desiredTaints(node: any): Taint[] {
@@ -31,14 +33,6 @@ export function reconcileTaints(current: Taint[], want: Taint[], now: string): T
   return [...kept, ...added];
 }
 
-export function tolerates(tol: any, taint: Taint): boolean {
-  if (tol.effect && tol.effect !== taint.effect) return false;
-  if (!tol.key) return tol.operator === 'Exists';
-  if (tol.key !== taint.key) return false;
-  if (tol.operator === 'Exists') return true;
-  return (tol.value ?? '') === (taint.value ?? '');
-}
-
 /**
  * When a pod on a node with these NoExecute taints must go: 0 = now, a time in ms = then,
  * Infinity = never (it tolerates them all without a bound).
@@ -47,7 +41,7 @@ export function evictionTime(pod: any, taints: Taint[], nowMs: number): number {
   let at = Infinity;
   for (const t of taints) {
     if (t.effect !== 'NoExecute') continue;
-    const tols = (pod.spec?.tolerations ?? []).filter((tol: any) => tolerates(tol, t));
+    const tols = (pod.spec?.tolerations ?? []).filter((tol: any) => toleratesTaint(tol, t));
     if (!tols.length) return 0;
     const secs = Math.min(...tols.map((tol: any) => (tol.tolerationSeconds === undefined || tol.tolerationSeconds === null ? Infinity : Math.max(0, tol.tolerationSeconds))));
     if (secs === Infinity) continue;

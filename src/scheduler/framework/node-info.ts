@@ -8,7 +8,9 @@
 import { Resource } from './resource.js';
 import type { PodInfo, HostPort } from './pod-info.js';
 
-export interface Taint { key: string; value?: string; effect: string }
+import type { Taint } from '../../machinery/scheduling/taints.js';
+
+export type { Taint };
 
 const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 

@@ -7,7 +7,7 @@ import type { FilterPlugin, EnqueueExtensions, ClusterEvent } from '../../framew
 import { unresolvable, type Status } from '../../framework/status.js';
 import type { PodInfo } from '../../framework/pod-info.js';
 import type { NodeInfo } from '../../framework/node-info.js';
-import { tolerationsTolerate } from '../helper/taints.js';
+import { tolerationsTolerate } from '../../../machinery/scheduling/taints.js';
 
 export const NAME = 'NodeUnschedulable';
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';

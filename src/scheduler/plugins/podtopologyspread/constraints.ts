@@ -8,7 +8,7 @@ import { fromLabelSelector, nothing, type LabelSelector } from '../../../machine
 import type { PodInfo } from '../../framework/pod-info.js';
 import type { NodeInfo } from '../../framework/node-info.js';
 import { requiredNodeAffinityOf } from '../helper/node-selector.js';
-import { findUntoleratedTaint } from '../helper/taints.js';
+import { findUntoleratedTaint } from '../../../machinery/scheduling/taints.js';
 
 export interface Constraint {
   maxSkew: number;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeNode, makePod, testCluster } from '../../testing/fixtures.js';
 import { FitError } from '../../framework/fit-error.js';
-import { toleratesTaint } from '../helper/taints.js';
+import { toleratesTaint } from '../../../machinery/scheduling/taints.js';
 
 describe('TaintToleration and the simple filters', () => {
   it('toleration matching follows v1.Toleration.ToleratesTaint', () => {

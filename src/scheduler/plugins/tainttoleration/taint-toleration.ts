@@ -9,7 +9,7 @@ import { unresolvable, type Status } from '../../framework/status.js';
 import type { CycleState } from '../../framework/cycle-state.js';
 import type { PodInfo } from '../../framework/pod-info.js';
 import type { NodeInfo } from '../../framework/node-info.js';
-import { findUntoleratedTaint, tolerationsTolerate, type Toleration } from '../helper/taints.js';
+import { findUntoleratedTaint, tolerationsTolerate, type Toleration } from '../../../machinery/scheduling/taints.js';
 import { defaultNormalizeScore } from '../helper/normalize.js';
 
 export const NAME = 'TaintToleration';
