@@ -47,7 +47,7 @@ export function enabledControllers(all: ControllerDescriptor[], flags: string[] 
 export class ControllerManager {
   private readonly root: Clientset;
   private informers: SharedInformerFactory | undefined;
-  private running: { c: Controller; cs: Clientset; recorder: Recorder }[] = [];
+  private running: { c: Controller; cs: Clientset; recorder: Recorder; refresh?: () => Promise<void> }[] = [];
   private elector: LeaderElector | undefined;
   private refresh: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -78,8 +78,9 @@ export class ControllerManager {
 
   isLeader(): boolean { return this.elector ? this.elector.isLeader() : !!this.informers; }
 
-  private async clientFor(sa: string): Promise<Clientset> {
-    if (this.o.useServiceAccountCredentials === false) return newClientset({ ...this.o.config, userAgent: `kube-controller-manager/${sa}` });
+  /** A client acting as kube-system/`sa`, and how to renew its token (none with the manager's own credentials). */
+  private async clientFor(sa: string): Promise<{ cs: Clientset; refresh?: () => Promise<void> }> {
+    if (this.o.useServiceAccountCredentials === false) return { cs: newClientset({ ...this.o.config, userAgent: `kube-controller-manager/${sa}` }) };
     try {
       await this.root.serviceaccounts.create('kube-system', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: 'kube-system' } });
     } catch (e) { if (!(e instanceof StatusError && e.code === 409)) throw e; }
@@ -90,8 +91,7 @@ export class ControllerManager {
       return JSON.parse(r.body).status.token as string;
     };
     const t = new Transport({ server: this.o.config.server, ca: this.o.config.ca, token: await token(), userAgent: `kube-controller-manager/${sa}`, qps: this.o.config.qps, burst: this.o.config.burst });
-    (t as any).refreshToken = token;
-    return newClientset(t);
+    return { cs: newClientset(t), refresh: async () => { t.config.token = await token(); } };
   }
 
   private async startControllers(): Promise<void> {
@@ -99,21 +99,20 @@ export class ControllerManager {
     const informers = new SharedInformerFactory(this.root);
     this.informers = informers;
     const descs = enabledControllers(this.o.descriptors, this.o.controllers);
-    for (const d of descs) {
-      const cs = await this.clientFor(d.serviceAccount);
+    // Credentials for every controller at once: each is a ServiceAccount create and a TokenRequest.
+    const clients = await Promise.all(descs.map((d) => this.clientFor(d.serviceAccount)));
+    descs.forEach((d, i) => {
+      const { cs, refresh } = clients[i];
       const recorder = new Recorder(cs.events, d.component ?? d.serviceAccount);
       const c = d.create({ client: cs, informers, recorder, options: this.options });
-      this.running.push({ c, cs, recorder });
-    }
+      this.running.push({ c, cs, recorder, refresh });
+    });
     informers.start();
     await informers.waitForCacheSync();
     if (this.informers !== informers) return; // lost the lease meanwhile
     for (const r of this.running) r.c.run();
     this.refresh = setInterval(() => {
-      for (const r of this.running) {
-        const t: any = r.cs.transport;
-        if (t.refreshToken) void t.refreshToken().then((tok: string) => { t.config.token = tok; }).catch(() => { /* retried next round */ });
-      }
+      for (const r of this.running) void r.refresh?.().catch(() => { /* retried next round */ });
     }, TOKEN_REFRESH_MS);
     this.refresh.unref();
     this.onLeading?.();

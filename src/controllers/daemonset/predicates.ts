@@ -8,40 +8,11 @@
  */
 import { addOrUpdateDaemonPodTolerations } from './util.js';
 import { findUntoleratedTaint } from '../../machinery/scheduling/taints.js';
-
-function matchExpression(req: any, value: string | undefined): boolean {
-  const values: string[] = req.values ?? [];
-  switch (req.operator) {
-    case 'In': return value !== undefined && values.includes(value);
-    case 'NotIn': return value === undefined || !values.includes(value);
-    case 'Exists': return value !== undefined;
-    case 'DoesNotExist': return value === undefined;
-    case 'Gt': case 'Lt': {
-      if (value === undefined || values.length !== 1) return false;
-      const a = Number(value), b = Number(values[0]);
-      if (!Number.isInteger(a) || !Number.isInteger(b)) return false;
-      return req.operator === 'Gt' ? a > b : a < b;
-    }
-    default: return false;
-  }
-}
-
-/** One NodeSelectorTerm: every expression on labels and every field (metadata.name) requirement; an empty term matches nothing. */
-export function nodeSelectorTermMatches(term: any, node: any): boolean {
-  const exprs = term?.matchExpressions ?? [], fields = term?.matchFields ?? [];
-  if (!exprs.length && !fields.length) return false;
-  const labels = node.metadata?.labels ?? {};
-  return exprs.every((r: any) => matchExpression(r, Object.hasOwn(labels, r.key) ? labels[r.key] : undefined)) &&
-    fields.every((r: any) => r.key === 'metadata.name' && matchExpression(r, node.metadata?.name));
-}
+import { RequiredNodeAffinity } from '../../machinery/scheduling/nodeaffinity.js';
 
 /** nodeSelector (every label) and required node affinity (any term). */
 export function requiredNodeAffinityMatches(podSpec: any, node: any): boolean {
-  const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries(podSpec.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  const required = podSpec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (!required) return true;
-  return (required.nodeSelectorTerms ?? []).some((t: any) => nodeSelectorTermMatches(t, node));
+  return new RequiredNodeAffinity({ spec: podSpec }).matches({ labels: node.metadata?.labels ?? {}, name: node.metadata?.name ?? '' });
 }
 
 export interface ShouldRun { shouldRun: boolean; shouldContinueRunning: boolean }

@@ -7,6 +7,7 @@
  */
 import { newControllerRef } from '../framework.js';
 import { COMPLETION_INDEX_ANNOTATION, COMPLETION_INDEX_LABEL } from './indexed.js';
+import { isPodReady } from '../podutil.js';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
@@ -57,7 +58,7 @@ export const isTerminal = (pod: any): boolean => pod.status?.phase === 'Succeede
 /** Neither finished nor being deleted: a pod that is doing the Job's work. */
 export const isActive = (pod: any): boolean => !isTerminal(pod) && !pod.metadata.deletionTimestamp;
 export const isTerminating = (pod: any): boolean => !isTerminal(pod) && !!pod.metadata.deletionTimestamp;
-export const isReady = (pod: any): boolean => (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+export const isReady = isPodReady;
 
 /**
  * Is the pod a failure? Failed pods are; so are pods deleted before they finished (an orphan may

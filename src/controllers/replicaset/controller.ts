@@ -11,7 +11,6 @@ import { StatusError } from '../../machinery/status.js';
 import { fromLabelSelector } from '../../machinery/labels.js';
 import { UIDTrackingExpectations } from '../../client/expectations.js';
 import type { Informer } from '../../client/informer.js';
-import type { ResourceClient } from '../../client/rest.js';
 import { QueueController, controllerRef, keyOf, newControllerRef, type ControllerContext } from '../framework.js';
 import { isPodActive, isPodAvailable, isPodReady } from '../podutil.js';
 import { podsToDelete } from './ranking.js';
@@ -19,22 +18,17 @@ import { podsToDelete } from './ranking.js';
 export const BURST_REPLICAS = 500;
 const SLOW_START_INITIAL_BATCH = 1;
 
-export interface ReplicaSetKind { apiVersion: string; kind: string; client: (ctx: ControllerContext) => ResourceClient; informer: (ctx: ControllerContext) => Informer }
-
-export const REPLICASET: ReplicaSetKind = {
-  apiVersion: 'apps/v1', kind: 'ReplicaSet', client: (ctx) => ctx.client.replicasets, informer: (ctx) => ctx.informers.for('replicasets'),
-};
+const API_VERSION = 'apps/v1';
+const KIND = 'ReplicaSet';
 
 export class ReplicaSetController extends QueueController {
   readonly expectations = new UIDTrackingExpectations();
   private readonly sets: Informer;
   private readonly pods: Informer;
-  private readonly rsClient: ResourceClient;
 
-  constructor(ctx: ControllerContext, private readonly kind: ReplicaSetKind = REPLICASET) {
+  constructor(ctx: ControllerContext) {
     super('replicaset', ctx);
-    this.sets = kind.informer(ctx);
-    this.rsClient = kind.client(ctx);
+    this.sets = ctx.informers.for('replicasets');
     this.pods = ctx.informers.for('pods');
     // Owned pods by their controller's uid, and orphans by namespace: a sync reads only these, never every pod.
     this.pods.addIndexer('controllerUID', (p) => { const r = controllerRef(p); return r ? [r.uid] : []; });
@@ -50,7 +44,7 @@ export class ReplicaSetController extends QueueController {
 
   /** The ReplicaSet a controllerRef points at, if it is one of ours and the uid matches. */
   private resolve(ns: string, ref: any): any | undefined {
-    if (!ref || ref.kind !== this.kind.kind) return undefined;
+    if (!ref || ref.kind !== KIND) return undefined;
     const rs = this.sets.get(`${ns}/${ref.name}`);
     return rs && rs.metadata.uid === ref.uid ? rs : undefined;
   }
@@ -123,7 +117,7 @@ export class ReplicaSetController extends QueueController {
 
   /** Take an orphan whose labels match: add our controllerRef, guarded by the pod's uid. */
   private async adopt(rs: any, p: any): Promise<boolean> {
-    const ref = newControllerRef(rs, this.kind.apiVersion, this.kind.kind);
+    const ref = newControllerRef(rs, API_VERSION, KIND);
     try {
       await this.ctx.client.pods.patch(p.metadata.namespace, p.metadata.name,
         { metadata: { ownerReferences: [ref], uid: p.metadata.uid } }, 'strategic');
@@ -176,7 +170,7 @@ export class ReplicaSetController extends QueueController {
     }
   }
 
-  private withKind(rs: any): any { return rs.kind ? rs : { ...rs, apiVersion: this.kind.apiVersion, kind: this.kind.kind }; }
+  private withKind(rs: any): any { return rs.kind ? rs : { ...rs, apiVersion: API_VERSION, kind: KIND }; }
 
   private createErrors = new Map<string, string>();
 
@@ -188,7 +182,7 @@ export class ReplicaSetController extends QueueController {
         generateName: `${rs.metadata.name}-`, namespace: rs.metadata.namespace,
         labels: { ...(t.metadata?.labels ?? {}) }, annotations: { ...(t.metadata?.annotations ?? {}) },
         ...(t.metadata?.finalizers ? { finalizers: t.metadata.finalizers } : {}),
-        ownerReferences: [newControllerRef(rs, this.kind.apiVersion, this.kind.kind)],
+        ownerReferences: [newControllerRef(rs, API_VERSION, KIND)],
       },
       spec: structuredClone(t.spec ?? {}),
     };
@@ -232,7 +226,7 @@ export class ReplicaSetController extends QueueController {
     if (same) return;
     const next = { ...this.withKind(rs), status };
     try {
-      await this.rsClient.updateStatus(rs.metadata.namespace, next);
+      await this.ctx.client.replicasets.updateStatus(rs.metadata.namespace, next);
     } catch (e) {
       if (e instanceof StatusError && e.code === 404) return;
       throw e; // 409: the informer will bring the newer object and the key is retried
