@@ -32,6 +32,11 @@ import { noAdmission } from './registry/context.js';
 import { CRDController } from './registry/crd/controller.js';
 import { NamespaceFinalizer } from './registry/namespace-finalizer.js';
 import { podBindingHandler } from './registry/pod-binding.js';
+import { KubeletProxy } from './proxy/kubelet-proxy.js';
+import { ensureComponentCert } from './pki/cluster-pki.js';
+import { writeUpgradeError } from '../machinery/streaming/upgrade.js';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.4-skiff', gitCommit: 'skiff', gitTreeState: 'clean', buildDate: '2026-11-28T00:00:00Z', goVersion: 'go1.23.0', compiler: 'gc', platform: 'linux/amd64' };
 
@@ -104,6 +109,8 @@ export class APIServer {
   private ready = false;
   readonly crds: CRDController;
   readonly namespaces: NamespaceFinalizer;
+  /** pods/log, exec, attach, portforward and nodes/proxy: through to the kubelet. */
+  private readonly kubeletProxy: KubeletProxy;
   url = '';
 
   constructor(private readonly opts: APIServerOptions) {
@@ -112,6 +119,7 @@ export class APIServer {
     this.client = loopbackClient(this.registry);
     this.crds = new CRDController(this.registry);
     this.namespaces = new NamespaceFinalizer(this.registry);
+    this.kubeletProxy = new KubeletProxy(this.client, () => ensureComponentCert(opts.pki, 'apiserver-kubelet-client', 'kube-apiserver-kubelet-client', ['system:masters']));
   }
 
   /** Install the guards (call before start). */
@@ -137,11 +145,14 @@ export class APIServer {
     this.registerVirtual();
     const { pki } = this.opts;
     this.server = createSecureServer({
-      allowHTTP1: true, cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem,
+      // The chain includes the CA so a joining node can check it against a pinned hash (--ca-cert-hash).
+      allowHTTP1: true, cert: pki.server.certPem + pki.ca.certPem, key: pki.server.keyPem, ca: pki.ca.certPem,
       requestCert: true, rejectUnauthorized: false, settings: { maxConcurrentStreams: 1000 },
       maxHeaderListPairs: 256, maxSessionMemory: 64,
     }, (req, res) => { void this.handle(req, res); });
     this.server.on('sessionError', () => { /* a client went away mid-frame: nothing to do */ });
+    // exec/attach/port-forward arrive as HTTP/1.1 upgrades (SPDY or WebSocket), not as requests.
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => { void this.handleUpgrade(req, socket, head); });
     this.server.setTimeout(0);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -163,6 +174,7 @@ export class APIServer {
     for (const r of [...this.guards.runnables].reverse()) { try { await r.stop(); } catch { /* stopping anyway */ } }
     this.crds.stop();
     this.namespaces.stop();
+    this.kubeletProxy.close();
     this.registry.stop();
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
@@ -202,7 +214,9 @@ export class APIServer {
       rec?.annotateAuthorization(verdict.decision === 'Allow', verdict.reason);
       if (verdict.decision !== 'Allow') throw forbiddenError(user, ri, verdict.reason);
       const virtual = ri.isResourceRequest ? this.virtual.find(ri) : undefined;
-      if (virtual) {
+      if (this.kubeletProxy.handles(ri)) {
+        await this.kubeletProxy.serve(ri, url.searchParams, req, res);
+      } else if (virtual) {
         await this.virtual.serve(virtual, ri, url.searchParams, req, res, user);
       } else if (ri.isResourceRequest) {
         const deps = this.registry.depsFor(ri.apiGroup, ri.apiVersion, ri.resource);
@@ -227,6 +241,27 @@ export class APIServer {
         this.metrics.duration.observe(labels, secs);
         this.metrics.requests.inc({ ...labels, code: String(code) });
       }
+    }
+  }
+
+  /** An upgrade request: authenticate and authorize as any request, then hand the socket to the kubelet proxy. */
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const url = parseURL(req.url ?? '/');
+    const ri = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    // Streams into a pod need `create` even over a WebSocket GET (upstream's AuthorizePodWebsocketUpgradeCreatePermission).
+    if (ri.resource === 'pods' && ['exec', 'attach', 'portforward'].includes(ri.subresource)) ri.verb = 'create';
+    try {
+      const g = this.guards;
+      const authenticated = await authenticate(g.authenticators, req, g.anonymous);
+      const imp = await impersonate(req, authenticated, async (u, a) => (await decide(g.authorizers, u, a, false)).decision === 'Allow');
+      const verdict = await decide(g.authorizers, imp.user, ri, false);
+      if (verdict.decision !== 'Allow') throw forbiddenError(imp.user, ri, verdict.reason);
+      if (!this.kubeletProxy.handles(ri)) throw new StatusError(400, 'BadRequest', 'the server does not support upgrades on this resource');
+      await this.kubeletProxy.serveUpgrade(ri, url.searchParams, req, socket, head);
+    } catch (e) {
+      const se = e instanceof StatusError ? e : new StatusError(500, 'InternalError', (e as Error).message);
+      writeUpgradeError(socket, se.code, JSON.stringify(se.toStatus()), 'application/json');
     }
   }
 
