@@ -164,7 +164,11 @@ export async function buildGuards(server: APIServer, f: SecurityFlags, dataDir: 
   runnables.push(new ServiceAccountsController(client), new RootCACertPublisher(client, pki.ca.certPem));
 
   // Admission.
-  const adm = await admissionFromFlags(client, f);
+  // The certificate plugins ask the authorizers about `approve`/`sign` on certificates.k8s.io signers.
+  const adm = await admissionFromFlags(client, f, async (user, verb, name) => (await decide(authorizers, user, {
+    isResourceRequest: true, path: `/apis/certificates.k8s.io/v1/signers/${name}`, verb, apiPrefix: 'apis', apiGroup: 'certificates.k8s.io', apiVersion: 'v1',
+    namespace: '', resource: 'signers', subresource: '', name, parts: ['signers', name],
+  }, false)).decision === 'Allow');
   runnables.push(...adm.runnables);
   const admission: AdmissionChain = adm.chain ?? noAdmission;
 

@@ -22,6 +22,9 @@ export const CONTROLLER_MANAGER_FLAG_OPTIONS = {
   'terminated-pod-gc-threshold': { type: 'string' },
   'kube-api-qps': { type: 'string' },
   'kube-api-burst': { type: 'string' },
+  'cluster-signing-cert-file': { type: 'string' },
+  'cluster-signing-key-file': { type: 'string' },
+  'cluster-signing-duration': { type: 'string' },
 } as const;
 
 /**
@@ -40,6 +43,9 @@ export function controllerOptionsFromFlags(v: Record<string, unknown>): { option
   if (v['node-monitor-grace-period']) options.nodeMonitorGracePeriodMs = parseDuration(String(v['node-monitor-grace-period']), 'node-monitor-grace-period');
   if (v['node-monitor-period']) options.nodeMonitorPeriodMs = parseDuration(String(v['node-monitor-period']), 'node-monitor-period');
   if (v['terminated-pod-gc-threshold']) options.terminatedPodGCThreshold = Number(v['terminated-pod-gc-threshold']);
+  if (v['cluster-signing-cert-file']) options.clusterSigningCertFile = String(v['cluster-signing-cert-file']);
+  if (v['cluster-signing-key-file']) options.clusterSigningKeyFile = String(v['cluster-signing-key-file']);
+  if (v['cluster-signing-duration']) options.clusterSigningDurationMs = parseDuration(String(v['cluster-signing-duration']), 'cluster-signing-duration');
   const controllers = v.controllers ? String(v.controllers).split(',').map((s) => s.trim()).filter(Boolean) : ['*'];
   const qps = v['kube-api-qps'] ? Number(v['kube-api-qps']) : DEFAULT_KUBE_API_QPS;
   const burst = v['kube-api-burst'] ? Number(v['kube-api-burst']) : DEFAULT_KUBE_API_BURST;

@@ -17,11 +17,18 @@ Usage:
                [--audit-policy-file F --audit-log-path F [--audit-log-maxsize MB]] [--encryption-provider-config F]
                [--simulated-nodes N] [--disable-controller-manager] [--disable-scheduler]
                [--controllers '*,-name'] [--cluster-cidr 10.244.0.0/16] [--node-monitor-grace-period 40s]
+               [--cluster-signing-cert-file F --cluster-signing-key-file F] [--cluster-signing-duration 8760h]
+               [--disable-agent] [--runtime containerd|process|simulated] [--container-runtime-endpoint unix:///...]
+               [--node-name N] [--kubelet-port 10250]
   skiff controller-manager --kubeconfig F [--leader-elect true|false] [--controllers ...] [--cluster-cidr ...]
   skiff scheduler --kubeconfig F [--leader-elect true|false]
   skiff simulated-nodes --kubeconfig F --count N [--prefix sim] [--cpu 4] [--memory 16Gi] [--pods 110] [--zones a,b,c]
+  skiff agent --server URL --token ID.SECRET (--ca-file F | --ca-cert-hash sha256:HEX) [--data-dir DIR] [--node-name N]
+              [--runtime containerd|process|simulated] [--container-runtime-endpoint unix:///...] [--kubelet-port 10250]
+              [--node-ip IP] [--node-labels k=v,...] [--pod-manifest-path DIR] [--registry HOST:PORT ...]
   skiff snapshot save FILE [--data-dir DIR] [--storage ...]
   skiff snapshot restore FILE [--data-dir DIR] [--storage ...]
+  skiff image build DIR|-f RECIPE -t REF [--output OCI_DIR] [--push] | push OCI_DIR REF | import FILE -t REF [--push]
 
 Every command that keeps state takes --data-dir (default: $SKIFF_DATA_DIR or ./.skiff).
 `;
@@ -35,6 +42,8 @@ export async function main(argv: string[]): Promise<number | void> {
     case 'controller-manager': return (await import('./controller-manager.js')).controllerManagerCommand(rest);
     case 'scheduler': return (await import('./scheduler.js')).schedulerCommand(rest);
     case 'simulated-nodes': return (await import('./simulated-nodes.js')).simulatedNodesCommand(rest);
+    case 'image': return (await import('./image.js')).imageCommand(rest);
+    case 'agent': return (await import('./agent.js')).agentCommand(rest);
     case undefined: case '-h': case '--help': case 'help':
       process.stdout.write(USAGE);
       return 0;

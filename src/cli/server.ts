@@ -10,12 +10,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultDataDir, storageURL } from './flags.js';
 import { openStorage } from '../storage/open.js';
-import { ensureClusterPKI, kubeconfig } from '../apiserver/pki/cluster-pki.js';
+import { ensureClusterPKI, kubeconfig, type ClusterPKI } from '../apiserver/pki/cluster-pki.js';
 import { APIServer } from '../apiserver/server.js';
 import { mergeKubeconfig } from './kubeconfig.js';
 import { SECURITY_FLAG_OPTIONS, securityFlags, encryptionFromFlags, buildGuards } from '../apiserver/options.js';
 import { CONTROLLER_MANAGER_FLAG_OPTIONS, controllerOptionsFromFlags } from './controller-manager.js';
 import { startComponents } from './components.js';
+import { AGENT_FLAG_OPTIONS } from './agent.js';
 import '../api/index.js';
 
 export async function serverCommand(argv: string[]): Promise<number | void> {
@@ -24,6 +25,7 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
       'data-dir': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, storage: { type: 'string' },
       'merge-kubeconfig': { type: 'boolean' },
       'disable-controller-manager': { type: 'boolean' }, 'disable-scheduler': { type: 'boolean' }, 'simulated-nodes': { type: 'string' },
+      'disable-agent': { type: 'boolean' }, ...AGENT_FLAG_OPTIONS,
       ...SECURITY_FLAG_OPTIONS,
       ...CONTROLLER_MANAGER_FLAG_OPTIONS,
     },
@@ -46,6 +48,9 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
   process.stderr.write(`skiff: API server ready at ${server.url} (${storage.driver}) in ${Math.round(performance.now() - t0)} ms\n`);
   process.stderr.write(`skiff: export KUBECONFIG=${kcPath}\n`);
   const cm = controllerOptionsFromFlags(values);
+  // The CSR signer signs with the cluster CA unless told otherwise (k3s does the same).
+  cm.options.clusterSigningCertFile ??= join(pki.dir, 'ca.crt');
+  cm.options.clusterSigningKeyFile ??= join(pki.dir, 'ca.key');
   const simulatedNodes = values['simulated-nodes'] ? Number(values['simulated-nodes']) : 0;
   if (!Number.isInteger(simulatedNodes) || simulatedNodes < 0) throw new Error(`invalid --simulated-nodes "${values['simulated-nodes']}"`);
   const components = await startComponents(server.url, pki, dataDir, {
@@ -53,7 +58,11 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
     controllers: cm.controllers, controllerOptions: cm.options, qps: cm.qps, burst: cm.burst,
   });
   if (simulatedNodes) process.stderr.write(`skiff: ${simulatedNodes} simulated nodes registered\n`);
+  const { caCertHash } = await import('../kubelet/certificate/cluster-ca.js');
+  process.stderr.write(`skiff: nodes join with: skiff agent --server ${server.url} --token <bootstrap token> --ca-cert-hash ${caCertHash(pki.ca.certPem)}\n`);
+  const agent = values['disable-agent'] ? undefined : await startEmbeddedAgent(server.url, pki, dataDir, values);
   const stop = async () => {
+    await agent?.stop().catch((e) => process.stderr.write(`skiff agent: stopping: ${(e as Error).message}\n`));
     await components.stop();
     await server.stop();
     await storage.close();
@@ -61,4 +70,28 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/**
+ * The node agent `skiff server` runs in its own process, as k3s does: its client certificate is
+ * minted from the cluster CA (no token, no CSR round trip) and its kubelet serving certificate
+ * too, so the API server can verify it. Where containerd cannot run (not root, not installed) it
+ * uses the process runtime. A failing agent is logged and leaves the control plane up.
+ */
+async function startEmbeddedAgent(url: string, pki: ClusterPKI, dataDir: string, values: Record<string, unknown>) {
+  const log = (m: string) => process.stderr.write(`skiff agent: ${m}\n`);
+  try {
+    const { startAgent, agentSettings } = await import('./agent.js');
+    const { mintNodeClientCert } = await import('../kubelet/certificate/bootstrap.js');
+    const settings = agentSettings(values);
+    const agent = await startAgent({
+      ...settings, server: url, dataDir, servingCA: pki.ca, fallbackToProcess: true, log,
+      credentials: (rootDir) => mintNodeClientCert({ server: url, ca: pki.ca, nodeName: settings.nodeName, rootDir }),
+    });
+    log(`node ${agent.nodeName} ready (runtime ${agent.runtimeName})`);
+    return agent;
+  } catch (e) {
+    log(`not started: ${(e as Error).stack ?? e}`);
+    return undefined;
+  }
 }

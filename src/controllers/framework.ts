@@ -25,6 +25,11 @@ export interface ControllerOptions {
   terminatedPodGCThreshold: number;
   /** Workers per controller (`--concurrent-*-syncs`). */
   workers: number;
+  /** The CA the CSR signer issues with (`--cluster-signing-cert-file` / `--cluster-signing-key-file`); no signer without them. */
+  clusterSigningCertFile?: string;
+  clusterSigningKeyFile?: string;
+  /** Longest certificate the CSR signer issues (`--cluster-signing-duration`, default one year). */
+  clusterSigningDurationMs?: number;
 }
 
 export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {

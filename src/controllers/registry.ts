@@ -17,8 +17,9 @@ import { descriptor as endpointslice } from './endpointslice/index.js';
 import { descriptor as garbagecollector } from './garbagecollector/index.js';
 import { descriptor as namespace } from './namespace/index.js';
 import { descriptor as podgc } from './podgc/index.js';
+import { approverDescriptor as csrapproving, signerDescriptor as csrsigning } from './certificates/index.js';
 
 export const CONTROLLERS: ControllerDescriptor[] = [
   deployment, replicaset, statefulset, daemonset, job, cronjob, ttlAfterFinished,
-  endpoint, endpointslice, garbagecollector, namespace, podgc, nodeipam, nodelifecycle,
+  endpoint, endpointslice, garbagecollector, namespace, podgc, nodeipam, nodelifecycle, csrapproving, csrsigning,
 ];

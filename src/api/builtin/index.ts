@@ -11,3 +11,4 @@ import './workloads.js';
 import './others.js';
 import './auth.js';
 import './admission.js';
+import './certificates.js';

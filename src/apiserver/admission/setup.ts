@@ -13,20 +13,28 @@ import { nodeRestrictionPlugin } from './noderestriction/admission.js';
 import { namespaceLifecyclePlugin, limitRangerPlugin, serviceAccountPlugin, defaultTolerationSecondsPlugin, priorityPlugin, resourceQuotaPlugin,
   ResourceQuotaController, builtinPriorityClasses } from './plugin/index.js';
 import { StatusError } from '../../machinery/status.js';
+import { certificateApprovalPlugin, certificateSigningPlugin, certificateSubjectRestrictionPlugin, type SignerAuthorizer } from './certificates/admission.js';
 
 /**
  * Every admission plugin skiff has, by Kubernetes' name, in Kubernetes' order (the order of
  * kube-apiserver's AllOrderedPlugins, restricted to these). All are on by default.
  */
 export const ADMISSION_PLUGIN_NAMES: string[] = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'Priority',
-  'DefaultTolerationSeconds', 'MutatingAdmissionWebhook', 'ValidatingAdmissionWebhook', 'ResourceQuota'];
+  'DefaultTolerationSeconds', 'CertificateApproval', 'CertificateSigning', 'CertificateSubjectRestriction', 'MutatingAdmissionWebhook', 'ValidatingAdmissionWebhook', 'ResourceQuota'];
 
 export interface AdmissionSetup { chain: AdmissionChain | null; runnables: Runnable[]; plugins: AdmissionPlugin[] }
 
-export async function admissionFromFlags(client: LoopbackClient, f: { enableAdmissionPlugins: string[]; disableAdmissionPlugins: string[] }): Promise<AdmissionSetup> {
+/**
+ * `authorizeSigner` answers the certificate plugins' `approve`/`sign` on signers questions with the
+ * server's authorizers; without it (no authorization) those two plugins allow everything.
+ */
+export async function admissionFromFlags(client: LoopbackClient, f: { enableAdmissionPlugins: string[]; disableAdmissionPlugins: string[] }, authorizeSigner?: SignerAuthorizer): Promise<AdmissionSetup> {
+  const signers: SignerAuthorizer = authorizeSigner ?? (async () => true);
   const webhooks = new WebhookAdmission(client);
   const available: AdmissionPlugin[] = [namespaceLifecyclePlugin(client), limitRangerPlugin(client), serviceAccountPlugin(client), nodeRestrictionPlugin(client),
-    podSecurityPlugin(client), priorityPlugin(client), defaultTolerationSecondsPlugin(), webhooks.mutatingPlugin(), webhooks.validatingPlugin(),
+    podSecurityPlugin(client), priorityPlugin(client), defaultTolerationSecondsPlugin(),
+    certificateApprovalPlugin(signers), certificateSigningPlugin(signers), certificateSubjectRestrictionPlugin(),
+    webhooks.mutatingPlugin(), webhooks.validatingPlugin(),
     resourceQuotaPlugin(client)];
   const byName = new Map(available.map((p) => [p.name, p]));
   const ordered = ADMISSION_PLUGIN_NAMES.map((n) => byName.get(n)!).filter(Boolean);

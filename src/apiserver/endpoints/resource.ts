@@ -46,7 +46,7 @@ export async function serveResource(d: ResourceDeps, ri: RequestInfo, q: URLSear
   const ns = info.namespaced ? ri.namespace : '';
   const sub = ri.subresource;
   const finalize = sub === 'finalize' && info.kind === 'Namespace' && info.group === '' && ri.verb === 'update';
-  if (sub && !finalize && !(sub === 'status' && info.subresources?.status) && !(sub === 'scale' && info.subresources?.scale)) {
+  if (sub && !finalize && !(sub === 'status' && info.subresources?.status) && !(sub === 'scale' && info.subresources?.scale) && !store.isObjectView(sub)) {
     throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   }
   if (info.namespaced && !ns && !['list', 'watch', 'deletecollection'].includes(ri.verb)) {

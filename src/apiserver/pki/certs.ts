@@ -57,6 +57,8 @@ export interface IssueOptions {
   ipAddresses?: string[];
   usage: 'server' | 'client' | 'both';
   validDays?: number;
+  /** Lifetime from now in seconds (CSR signers: the smaller of the signer's and the request's duration); overrides validDays. */
+  validSeconds?: number;
   /** Sign an existing public key (from a CSR) instead of making a new key pair. */
   publicKey?: CryptoKey;
 }
@@ -81,7 +83,7 @@ export async function issueCert(ca: CertPair, opts: IssueOptions): Promise<CertP
   const now = new Date(Date.now() - 60_000);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(), subject: rdn, issuer: caCert.subject, notBefore: now,
-    notAfter: new Date(now.getTime() + (opts.validDays ?? 365) * 86400_000), signingAlgorithm: ALG,
+    notAfter: opts.validSeconds !== undefined ? new Date(Date.now() + opts.validSeconds * 1000) : new Date(now.getTime() + (opts.validDays ?? 365) * 86400_000), signingAlgorithm: ALG,
     publicKey, signingKey: caKey, extensions,
   });
   return { certPem: cert.toString('pem') + '\n', keyPem: keys ? await exportKeyPem(keys.privateKey) : '' };

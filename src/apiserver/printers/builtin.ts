@@ -145,5 +145,15 @@ export const builtinPrinters: [string, string, Printer][] = [
     cells: (o, now) => [o.metadata.name, (o.webhooks ?? []).length, age(o, now)] }],
   ['policy', 'poddisruptionbudgets', { columns: [NAME_COLUMN, col('Min Available', 'string', ''), col('Max Unavailable', 'string', ''), col('Allowed Disruptions', 'integer', ''), AGE],
     cells: (o, now) => [o.metadata.name, o.spec?.minAvailable ?? 'N/A', o.spec?.maxUnavailable ?? 'N/A', o.status?.disruptionsAllowed ?? 0, age(o, now)] }],
+  ['certificates.k8s.io', 'certificatesigningrequests', { columns: [NAME_COLUMN, AGE, col('SignerName', 'string', ''), col('Requestor', 'string', ''), col('RequestedDuration', 'string', ''), col('Condition', 'string', '')],
+    cells: (o, now) => [o.metadata.name, age(o, now), o.spec?.signerName ?? '', o.spec?.username ?? '',
+      typeof o.spec?.expirationSeconds === 'number' ? humanDuration(o.spec.expirationSeconds * 1000) : '<none>', csrCondition(o)] }],
 ];
+
+/** Kubernetes' CSR status column: its true conditions, `Issued` once it has a certificate, else `Pending`. */
+function csrCondition(o: any): string {
+  const types = (o.status?.conditions ?? []).filter((c: any) => c?.status === 'True' || !c?.status).map((c: any) => c.type as string);
+  if (o.status?.certificate && types.includes('Approved')) types.push('Issued');
+  return types.length ? types.join(',') : 'Pending';
+}
 

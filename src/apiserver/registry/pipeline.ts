@@ -58,7 +58,7 @@ export function validateObject(store: Store, obj: any, _ctx: RequestContext): vo
 
 export function validateObjectUpdate(store: Store, obj: any, old: any, _ctx: RequestContext, _sub: string): void {
   const errs: FieldError[] = [...(pending.get(obj) ?? []), ...metaErrors(store, obj), ...metaUpdateErrors(obj, old)];
-  const kindErrs = store.strategy.validateUpdate?.(obj, old) ?? store.strategy.validate?.(obj);
+  const kindErrs = store.strategy.validateUpdate?.(obj, old, _sub) ?? store.strategy.validate?.(obj);
   if (kindErrs) errs.push(...kindErrs);
   if (errs.length) throw invalidError(store.group, store.info.kind, obj.metadata?.name ?? '', errs);
 }

@@ -123,7 +123,7 @@ export class Store {
     if (this.tracksGeneration) m.generation = 1; else delete m.generation;
     // With a status subresource, status is not the creator's to set (Kubernetes' PrepareForCreate).
     if (this.info.subresources?.status && !this.strategy.keepsStatusOnCreate) { if (this.info.custom) delete obj.status; else obj.status = {}; }
-    this.strategy.prepareForCreate?.(obj);
+    this.strategy.prepareForCreate?.(obj, ctx);
     trackUpdate(this, null, obj, ctx, '');
     await ctx.admission.admit(this.attrs('CREATE', ns, m.name ?? '', obj, null, ctx));
     validateObject(this, obj, ctx);
@@ -170,6 +170,11 @@ export class Store {
     }
   }
 
+  /** A subresource that reads and writes the object itself (certificatesigningrequests/approval). */
+  isObjectView(sub: string): boolean {
+    return !!sub && !!this.info.extraSubresources?.some((x) => x.name === sub && x.kind.kind === this.info.kind && x.kind.group === this.info.group);
+  }
+
   /** An object being deleted whose last finalizer is gone (and no grace period left) is removed. */
   private finalizeIfDone(obj: any): boolean {
     const m = obj.metadata;
@@ -212,8 +217,9 @@ export class Store {
       const next = structuredClone(old);
       next.spec = { ...(old.spec ?? {}), finalizers: obj.spec?.finalizers ?? [] };
       obj = next;
-    } else if (sub === 'status') {
-      // The status subresource changes status only (and metadata labels/annotations are kept from old).
+    } else if (sub === 'status' || this.isObjectView(sub)) {
+      // The status subresource changes status only (and metadata labels/annotations are kept from old);
+      // so do views of the object such as CSRs' approval (the strategy narrows what they may change).
       const next = structuredClone(old);
       next.status = obj.status;
       next.metadata.managedFields = obj.metadata.managedFields ?? old.metadata.managedFields;
@@ -223,6 +229,7 @@ export class Store {
       if (old.status === undefined) delete obj.status; else obj.status = old.status;
     }
     if (!sub) this.strategy.prepareForUpdate?.(obj, old);
+    else if (sub !== 'finalize') this.strategy.prepareForSubresourceUpdate?.(obj, old, sub);
     if (this.tracksGeneration && sub !== 'status' && specChanged(obj, old)) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
     if (old.metadata.deletionTimestamp) {
       // Once deleting, only removing finalizers is allowed; adding new ones is refused.

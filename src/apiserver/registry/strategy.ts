@@ -4,15 +4,18 @@
  * RESTUpdateStrategy, RESTDeleteStrategy). Most kinds need none beyond the defaults here.
  */
 import type { FieldError } from '../../machinery/field-errors.js';
+import type { RequestContext } from './context.js';
 
 export interface Strategy {
   /** Reset fields a client may not set on create (e.g. status for kinds with a status subresource). */
-  prepareForCreate?(obj: any): void;
+  prepareForCreate?(obj: any, ctx?: RequestContext): void;
   /** Carry over fields a client may not change on update (e.g. status from the old object). */
   prepareForUpdate?(obj: any, old: any): void;
+  /** The same for a subresource update (`status`, or a view of the object such as CSRs' `approval`), after the generic copy. */
+  prepareForSubresourceUpdate?(obj: any, old: any, sub: string): void;
   /** Kind-specific validation beyond the schema (names, selectors, immutable fields). */
   validate?(obj: any): FieldError[];
-  validateUpdate?(obj: any, old: any): FieldError[];
+  validateUpdate?(obj: any, old: any, sub?: string): FieldError[];
   /** Field selector attributes of an object (metadata.name and metadata.namespace are always there). */
   fieldAttrs?(obj: any): Record<string, string>;
   /** Grace period for a delete when the client gives none (pods: spec.terminationGracePeriodSeconds). 0: delete at once. */

@@ -175,6 +175,11 @@ export function clusterRoles(): ClusterRole[] {
   ];
 }
 
+/** A binding under another name than its role's (kubeadm's bindings). */
+function renamed(b: RoleBinding, name: string): RoleBinding {
+  return { ...b, metadata: { ...b.metadata, name } };
+}
+
 /** The default ClusterRoleBindings (controller bindings included). */
 export function clusterRoleBindings(): RoleBinding[] {
   return [
@@ -191,6 +196,10 @@ export function clusterRoleBindings(): RoleBinding[] {
     // Kept without subjects: the Node authorizer grants nodes their rules since 1.8.
     clusterBinding('system:node', []),
     clusterBinding('system:node-bootstrapper', groups('system:bootstrappers')),
+    // What kubeadm sets up so joining works unattended: bootstrap tokens may ask for node client
+    // certificates, nodes may renew their own; the csrapproving controller approves both.
+    renamed(clusterBinding('system:certificates.k8s.io:certificatesigningrequests:nodeclient', groups('system:bootstrappers')), 'kubeadm:node-autoapprove-bootstrap'),
+    renamed(clusterBinding('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', groups('system:nodes')), 'kubeadm:node-autoapprove-certificate-rotation'),
     clusterBinding('system:service-account-issuer-discovery', groups('system:serviceaccounts')),
     ...controllerRoleBindings(),
   ];

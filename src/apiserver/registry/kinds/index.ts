@@ -14,6 +14,7 @@ import { workloadStrategy } from './workload.js';
 import { roleBindingStrategy } from './rbac.js';
 import { nodeStrategy } from './node.js';
 import { eventStrategy } from './event.js';
+import { csrStrategy } from './certificates.js';
 import { crdStrategy } from '../crd/strategy.js';
 import { mutatingWebhookStrategy, validatingWebhookStrategy } from './admission.js';
 
@@ -26,6 +27,7 @@ export function strategyFor(info: ResourceInfo, reg: ResourceRegistry): Strategy
     case '/configmaps': case '/secrets': return immutableDataStrategy;
     case '/nodes': return nodeStrategy;
     case '/events': return eventStrategy;
+    case 'certificates.k8s.io/certificatesigningrequests': return csrStrategy;
     case 'apps/deployments': case 'apps/replicasets': case 'apps/statefulsets': case 'apps/daemonsets': case 'batch/jobs':
       return workloadStrategy(info);
     case 'rbac.authorization.k8s.io/rolebindings': case 'rbac.authorization.k8s.io/clusterrolebindings': return roleBindingStrategy;
