@@ -10,13 +10,14 @@ import { median } from './lib/h2client.js';
 import { apiserverScenarios } from './scenarios/apiserver.js';
 import { guardScenarios } from './scenarios/guards.js';
 import { schedulingScenarios } from './scenarios/scheduling.js';
+import { kubeletScenarios } from './scenarios/kubelet.js';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const ri = args.indexOf('--rounds');
   const rounds = ri >= 0 ? Number(args[ri + 1]) : 3;
   const names = args.filter((a, i) => !a.startsWith('--') && !(ri >= 0 && i === ri + 1));
-  const all: Scenario[] = [...apiserverScenarios(), ...guardScenarios(), ...schedulingScenarios()];
+  const all: Scenario[] = [...apiserverScenarios(), ...guardScenarios(), ...schedulingScenarios(), ...kubeletScenarios()];
   const chosen = names.length ? all.filter((s) => names.some((n) => s.name.includes(n))) : all;
   const results: Record<string, Row[][]> = {};
   for (const s of chosen) {
