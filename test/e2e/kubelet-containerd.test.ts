@@ -111,6 +111,23 @@ describe('kubelet on containerd: the doctor-backend pod', { skip: !isRoot ? 'nee
     });
   }
 
+  it('a failing readiness probe turns Ready false; a failing liveness probe restarts the container (restartCount 1)', async () => {
+    const id = (await cs.pods.get(NS, 'doctor-backend')).status.containerStatuses[0].containerID.replace('containerd://', '');
+    await ctrd.runtime.execSync(id, ['rm', '/www/ready'], 5);
+    const notReady = await until(async () => { const x = await cs.pods.get(NS, 'doctor-backend'); return cond(x, 'Ready') === 'False' && x; }, 'Ready False', 30_000);
+    assert.equal(notReady.status.containerStatuses[0].restartCount, 0);
+    assert.equal(notReady.status.phase, 'Running');
+    await ctrd.runtime.execSync(id, ['rm', '/www/health'], 5);
+    // The new container starts from the image again, /health and /ready included, so it is Ready again.
+    const restarted = await until(async () => {
+      const x = await cs.pods.get(NS, 'doctor-backend');
+      const s = x.status.containerStatuses[0];
+      return s.restartCount === 1 && cond(x, 'Ready') === 'True' && x;
+    }, 'restart after liveness failure', 60_000);
+    assert.notEqual(restarted.status.containerStatuses[0].containerID, `containerd://${id}`);
+    assert.ok(restarted.status.containerStatuses[0].lastState.terminated, 'lastState records the killed container');
+  });
+
   it('a bad image shows ErrImagePull / ImagePullBackOff with the registry\'s message', async () => {
     await cs.pods.create(NS, pod('bad-image', [{ name: 'app', image: `${reg.host}/skiff/does-not-exist:1` }]));
     const w = await until(async () => {
