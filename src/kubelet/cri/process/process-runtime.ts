@@ -39,6 +39,7 @@ import {
   type PodSandboxFilter, type PodSandboxStatus, type PortForwardRequest, type Runtime, type RuntimeStatus, type VersionResponse,
 } from '../api.js';
 import { containerMatches, sandboxMatches } from './filters.js';
+import { checkNameFree, sandboxNamespaces, toPodSandbox } from './sandbox-records.js';
 import { nameOnlyImage, normalizeImageRef, type ImageConfig } from './images.js';
 import { ContainerProcesses, type ContainerProcessInfo, type StreamingProvider } from './container-processes.js';
 import { BuiltinStreaming, processStreamingBackend } from './streaming.js';
@@ -153,17 +154,11 @@ export class ProcessRuntime implements Runtime {
     if (!s) throw notFound('sandbox', podSandboxId);
     // The namespaces are reported as asked, as containerd does; the kubelet re-creates a sandbox whose
     // network mode differs from its pod's. (Here every pod is on the node's network whatever it asked.)
-    const asked = s.config.linux?.securityContext?.namespaceOptions ?? {};
-    const options = { network: asked.network ?? 'POD', pid: asked.pid ?? 'POD', ipc: asked.ipc ?? 'POD' };
-    return { ...this.toSandbox(s), network: { ip: this.o.podIP ?? '127.0.0.1' }, linux: { namespaces: { options } } };
+    return { ...toPodSandbox(s), network: { ip: this.o.podIP ?? '127.0.0.1' }, linux: { namespaces: { options: sandboxNamespaces(s.config) } } };
   }
 
   async listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]> {
-    return [...this.sandboxes.values()].map((s) => this.toSandbox(s)).filter((s) => sandboxMatches(s, filter));
-  }
-
-  private toSandbox(s: SandboxRecord): PodSandbox {
-    return { id: s.id, metadata: s.config.metadata, state: s.state, createdAtMs: s.createdAtMs, labels: s.config.labels ?? {}, annotations: s.config.annotations ?? {}, runtimeHandler: s.runtimeHandler };
+    return [...this.sandboxes.values()].map((s) => toPodSandbox(s)).filter((s) => sandboxMatches(s, filter));
   }
 
   private containersOf(podSandboxId: string): ContainerRecord[] {
@@ -178,11 +173,7 @@ export class ProcessRuntime implements Runtime {
     if (sb.state !== 'SANDBOX_READY') throw new CriError(CriCode.UNKNOWN, `failed to create containerd container: sandbox container "${podSandboxId}" is not running`);
     const image = await this.imageStatus(config.image);
     if (!image) throw new CriError(CriCode.NOT_FOUND, `failed to resolve image "${config.image.image}": not found`);
-    const m = config.metadata;
-    const taken = this.containersOf(podSandboxId).find((c) => c.config.metadata.name === m.name && c.config.metadata.attempt === m.attempt);
-    const sm = sb.config.metadata;
-    const name = `${m.name}_${sm.name}_${sm.namespace}_${sm.uid}_${m.attempt}`;
-    if (taken) throw new CriError(CriCode.UNKNOWN, `failed to reserve container name "${name}": name "${name}" is reserved for "${taken.id}"`);
+    checkNameFree(sb, config, this.containersOf(podSandboxId));
 
     const imageCfg = this.imageTable.get(normalizeImageRef(config.image.image)) ?? {};
     // Kubernetes' rule: command replaces the entrypoint and drops the image's cmd; args replace cmd.
@@ -198,7 +189,7 @@ export class ProcessRuntime implements Runtime {
       PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       HOME: process.env.HOME ?? '/',
       ...this.o.baseEnv,
-      HOSTNAME: sandboxConfig.hostname || sm.name,
+      HOSTNAME: sandboxConfig.hostname || sb.config.metadata.name,
     };
     for (const kv of imageCfg.env ?? []) { const i = kv.indexOf('='); if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1); }
     for (const kv of config.envs ?? []) env[kv.key] = kv.value;

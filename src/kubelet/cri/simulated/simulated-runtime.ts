@@ -26,10 +26,11 @@ import { join } from 'node:path';
 import {
   CriCode, CriError,
   type Container, type ContainerConfig, type ContainerFilter, type ContainerStats, type ContainerStatus, type ExecSyncResponse,
-  type Image, type ImageSpec, type NamespaceMode, type PodSandbox, type PodSandboxConfig, type PodSandboxFilter, type PodSandboxStatus, type Runtime,
+  type Image, type ImageSpec, type PodSandbox, type PodSandboxConfig, type PodSandboxFilter, type PodSandboxStatus, type Runtime,
   type RuntimeStatus, type VersionResponse,
 } from '../api.js';
 import { containerMatches, exitReason, sandboxMatches } from '../process/filters.js';
+import { checkNameFree, sandboxNamespaces, toPodSandbox } from '../process/sandbox-records.js';
 import { nameOnlyImage, normalizeImageRef } from '../process/images.js';
 import { PodIPs } from './pod-ips.js';
 
@@ -126,21 +127,11 @@ export class SimulatedRuntime implements Runtime {
   async podSandboxStatus(podSandboxId: string): Promise<PodSandboxStatus> {
     const s = this.sandboxes.get(podSandboxId);
     if (!s) throw notFound('sandbox', podSandboxId);
-    return { ...this.toSandbox(s), ...(s.ip ? { network: { ip: s.ip } } : {}), linux: { namespaces: { options: this.namespaces(s) } } };
-  }
-
-  /** As asked in the config (CRI's zero value is POD), as containerd reports them. */
-  private namespaces(s: SandboxRecord): { network: NamespaceMode; pid: NamespaceMode; ipc: NamespaceMode } {
-    const asked = s.config.linux?.securityContext?.namespaceOptions ?? {};
-    return { network: asked.network ?? 'POD', pid: asked.pid ?? 'POD', ipc: asked.ipc ?? 'POD' };
+    return { ...toPodSandbox(s), ...(s.ip ? { network: { ip: s.ip } } : {}), linux: { namespaces: { options: sandboxNamespaces(s.config) } } };
   }
 
   async listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]> {
-    return [...this.sandboxes.values()].map((s) => this.toSandbox(s)).filter((s) => sandboxMatches(s, filter));
-  }
-
-  private toSandbox(s: SandboxRecord): PodSandbox {
-    return { id: s.id, metadata: s.config.metadata, state: s.state, createdAtMs: s.createdAtMs, labels: s.config.labels ?? {}, annotations: s.config.annotations ?? {}, runtimeHandler: s.runtimeHandler };
+    return [...this.sandboxes.values()].map((s) => toPodSandbox(s)).filter((s) => sandboxMatches(s, filter));
   }
 
   private containersOf(podSandboxId: string): ContainerRecord[] {
@@ -153,13 +144,7 @@ export class SimulatedRuntime implements Runtime {
     if (sb.state !== 'SANDBOX_READY') throw new CriError(CriCode.UNKNOWN, `failed to create containerd container: sandbox container "${podSandboxId}" is not running`);
     const image = await this.imageStatus(config.image);
     if (!image) throw new CriError(CriCode.NOT_FOUND, `failed to resolve image "${config.image.image}": not found`);
-    const m = config.metadata;
-    const taken = this.containersOf(podSandboxId).find((c) => c.config.metadata.name === m.name && c.config.metadata.attempt === m.attempt);
-    if (taken) {
-      const sm = sb.config.metadata;
-      const name = `${m.name}_${sm.name}_${sm.namespace}_${sm.uid}_${m.attempt}`;
-      throw new CriError(CriCode.UNKNOWN, `failed to reserve container name "${name}": name "${name}" is reserved for "${taken.id}"`);
-    }
+    checkNameFree(sb, config, this.containersOf(podSandboxId));
     const id = randomBytes(32).toString('hex');
     const logDir = sb.config.logDirectory ?? sandboxConfig.logDirectory;
     this.containers.set(id, {
