@@ -114,10 +114,14 @@ export function fromWireContainer(c: Wire): Container {
 
 /** ContainerStatus does not carry its sandbox id on the wire; the caller supplies it from the labels or a list. */
 export function fromWireContainerStatus(c: Wire, podSandboxId: string): ContainerStatus {
+  const startedAtMs = nsToMs(c.startedAt);
+  const finishedAtMs = nsToMs(c.finishedAt);
   return {
     ...fromWireContainer({ ...c, podSandboxId }),
-    startedAtMs: nsToMs(c.startedAt),
-    finishedAtMs: nsToMs(c.finishedAt),
+    startedAtMs,
+    // containerd stamps startedAt after its Start call returns, but the exit time comes from the shim:
+    // a process that exits at once can "finish" before it "started". Pod status must not say so.
+    finishedAtMs: finishedAtMs && startedAtMs ? Math.max(finishedAtMs, startedAtMs) : finishedAtMs,
     exitCode: c.exitCode ?? 0,
     reason: c.reason ?? '',
     message: c.message ?? '',
