@@ -14,7 +14,7 @@ import { readFileSync, readdirSync, rmdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSkiffServer, type SkiffServer } from '../support/skiff-server.js';
-import { NO_COMPONENTS, until } from '../support/controllers.js';
+import { until } from '../support/controllers.js';
 import { kubectl, kubectlVersions } from '../support/kubectl.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { pushTestImages, type TestImages } from '../support/images.js';
@@ -59,7 +59,8 @@ describe('kubelet on containerd: the doctor-backend pod', { skip: !isRoot ? 'nee
     reg = await startRegistry();
     images = await pushTestImages(reg.host);
     ctrd = await startTestContainerd({ registryHost: reg.host, sandboxImage: images.pause });
-    srv = await startSkiffServer({ args: NO_COMPONENTS });
+    // The controller manager runs (the Job below); pods are bound by nodeName, so no scheduler.
+    srv = await startSkiffServer({ args: ['--disable-scheduler'] });
     cs = newClientset({ ...configFromKubeconfig(srv.kubeconfig), userAgent: 'skiff-e2e/kubelet-containerd' });
     await cs.namespaces.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     const caPem = readFileSync(join(srv.dataDir, 'pki', 'ca.crt'), 'utf8');
@@ -74,7 +75,8 @@ describe('kubelet on containerd: the doctor-backend pod', { skip: !isRoot ? 'nee
   });
 
   after(async () => {
-    for (const p of ['doctor-backend', 'bad-image', 'crasher']) await cs?.pods.delete(NS, p, { gracePeriodSeconds: 0 } as any).catch(() => {});
+    await cs?.jobs.delete(NS, 'pi', { propagationPolicy: 'Background' } as any).catch(() => {});
+    for (const p of ['doctor-backend', 'bad-image', 'crasher', 'oom', 'init-fails', 'init-feeds', 'config-reader']) await cs?.pods.delete(NS, p, { gracePeriodSeconds: 0 } as any).catch(() => {});
     await kubelet?.stop();
     await ctrd?.stop();
     if (isRoot) removeCgroups();
@@ -145,8 +147,75 @@ describe('kubelet on containerd: the doctor-backend pod', { skip: !isRoot ? 'nee
       const s = x.status?.containerStatuses?.[0];
       return s?.state?.waiting?.reason === 'CrashLoopBackOff' && s;
     }, 'CrashLoopBackOff', 60_000);
-    assert.ok(st.restartCount >= 1);
-    assert.equal(st.lastState.terminated.exitCode, 3);
-    assert.equal(st.lastState.terminated.reason, 'Error');
+    const seen = JSON.stringify(st);
+    assert.ok(st.restartCount >= 1, seen);
+    assert.equal(st.lastState?.terminated?.exitCode, 3, seen);
+    assert.equal(st.lastState?.terminated?.reason, 'Error', seen);
+  });
+
+  it('a container over its memory limit is OOMKilled (exit 137) and, with restartPolicy Never, the pod Failed', async () => {
+    await cs.pods.create(NS, pod('oom', [{
+      name: 'hog', image: images.busybox, command: ['sh', '-c', 'a=xxxxxxxxxxxxxxxx; while :; do a="$a$a"; done'],
+      resources: { limits: { memory: '16Mi' } },
+    }], { restartPolicy: 'Never' }));
+    const p = await until(async () => { const x = await cs.pods.get(NS, 'oom'); return x.status?.phase === 'Failed' && x; }, 'oom pod Failed', 60_000);
+    const t = p.status.containerStatuses[0].state.terminated;
+    assert.equal(t.reason, 'OOMKilled');
+    assert.equal(t.exitCode, 137);
+  });
+
+  it('init containers run in order before the app; a failing one fails a restartPolicy Never pod', async () => {
+    const vol = { name: 'shared', emptyDir: {} };
+    await cs.pods.create(NS, pod('init-feeds', [{ name: 'app', image: images.busybox, command: ['cat', '/shared/greeting'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] }], {
+      restartPolicy: 'Never', volumes: [vol],
+      initContainers: [
+        { name: 'first', image: images.busybox, command: ['sh', '-c', 'echo -n hello > /shared/greeting'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] },
+        { name: 'second', image: images.busybox, command: ['sh', '-c', 'echo -n " from init" >> /shared/greeting'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] },
+      ],
+    }));
+    await cs.pods.create(NS, pod('init-fails', [{ name: 'app', image: images.busybox, command: ['true'] }], {
+      restartPolicy: 'Never', initContainers: [{ name: 'setup', image: images.busybox, command: ['sh', '-c', 'exit 4'] }],
+    }));
+    const ok = await until(async () => { const x = await cs.pods.get(NS, 'init-feeds'); return x.status?.phase === 'Succeeded' && x; }, 'init-feeds Succeeded', 60_000);
+    assert.deepEqual(ok.status.initContainerStatuses.map((s: any) => [s.name, s.state.terminated?.reason]), [['first', 'Completed'], ['second', 'Completed']]);
+    const logs = await kubectl(VERSIONS.at(-1)!.path, srv.kubeconfig, ['-n', NS, 'logs', 'init-feeds']);
+    assert.equal(logs.stdout, 'hello from init');
+    const bad = await until(async () => { const x = await cs.pods.get(NS, 'init-fails'); return x.status?.phase === 'Failed' && x; }, 'init-fails Failed', 60_000);
+    const init = bad.status.initContainerStatuses[0].state.terminated;
+    assert.equal(init.exitCode, 4);
+    assert.equal(init.reason, 'Error');
+    // The app container never ran.
+    assert.ok(!bad.status.containerStatuses?.[0]?.state?.terminated?.startedAt, 'app container did not start');
+  });
+
+  it('ConfigMap and Secret reach the container as files and as env (configMapKeyRef, secretKeyRef, envFrom)', async () => {
+    await cs.configmaps.create(NS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: NS }, data: { 'mode': 'clinic', 'app.conf': 'port=8000\n' } });
+    await cs.secrets.create(NS, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: NS }, data: { password: Buffer.from('s3cret').toString('base64') } });
+    await cs.pods.create(NS, pod('config-reader', [{
+      name: 'app', image: images.busybox,
+      command: ['sh', '-c', 'echo "MODE=$MODE PW=$PW FROM=$mode"; cat /etc/app/app.conf; cat /etc/db/password; echo; stat -L -c %a /etc/db/password'],
+      env: [
+        { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'mode' } } },
+        { name: 'PW', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+      ],
+      envFrom: [{ configMapRef: { name: 'app-config' } }],
+      volumeMounts: [{ name: 'cfg', mountPath: '/etc/app', readOnly: true }, { name: 'sec', mountPath: '/etc/db', readOnly: true }],
+    }], { restartPolicy: 'Never', volumes: [{ name: 'cfg', configMap: { name: 'app-config' } }, { name: 'sec', secret: { secretName: 'db', defaultMode: 0o400 } }] }));
+    await until(async () => (await cs.pods.get(NS, 'config-reader')).status?.phase === 'Succeeded', 'config-reader Succeeded', 60_000);
+    const logs = await kubectl(VERSIONS.at(-1)!.path, srv.kubeconfig, ['-n', NS, 'logs', 'config-reader']);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.equal(logs.stdout, 'MODE=clinic PW=s3cret FROM=clinic\nport=8000\ns3cret\n400\n');
+  });
+
+  it('a Job runs its pods to completion on the node and turns Complete', async () => {
+    await cs.jobs.create(NS, {
+      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'pi', namespace: NS },
+      spec: { completions: 2, parallelism: 1, backoffLimit: 2, template: { spec: {
+        nodeName: NODE, restartPolicy: 'Never', automountServiceAccountToken: false, terminationGracePeriodSeconds: 2,
+        containers: [{ name: 'pi', image: images.busybox, command: ['sh', '-c', 'echo 3.14159'] }],
+      } } },
+    });
+    const j = await until(async () => { const x = await cs.jobs.get(NS, 'pi'); return x.status?.conditions?.some((c: any) => c.type === 'Complete' && c.status === 'True') && x; }, 'Job Complete', 90_000);
+    assert.equal(j.status.succeeded, 2);
   });
 });
