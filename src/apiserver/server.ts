@@ -34,6 +34,8 @@ import { NamespaceFinalizer } from './registry/namespace-finalizer.js';
 import { podBindingHandler } from './registry/pod-binding.js';
 import { KubeletProxy } from './proxy/kubelet-proxy.js';
 import { ensureComponentCert } from './pki/cluster-pki.js';
+import { KubernetesServiceController } from './controlplane/kubernetes-service.js';
+import { isUnspecified, resolveAdvertiseAddress } from './advertise-address.js';
 import { writeUpgradeError } from '../machinery/streaming/upgrade.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -91,6 +93,13 @@ export interface APIServerOptions {
   port?: number;
   /** Encryption at rest (--encryption-provider-config). */
   transformer?: ValueTransformer;
+  /**
+   * The address published in the `default/kubernetes` Endpoints and EndpointSlice
+   * (--advertise-address). Default: see apiserver/advertise-address.ts.
+   */
+  advertiseAddress?: string;
+  /** Milliseconds between the periodic checks of `default/kubernetes` (default 10 s). */
+  endpointReconcileIntervalMs?: number;
 }
 
 /** Before RBAC is configured: client certificates, system:masters may do anything, everyone may read discovery. */
@@ -111,6 +120,10 @@ export class APIServer {
   readonly namespaces: NamespaceFinalizer;
   /** pods/log, exec, attach, portforward and nodes/proxy: through to the kubelet. */
   private readonly kubeletProxy: KubeletProxy;
+  /** Keeps `default/kubernetes` pointing at this server (made at start, once the port is known). */
+  private kubernetesService?: KubernetesServiceController;
+  /** The address the cluster reaches this server at (--advertise-address). */
+  readonly advertiseAddress: string;
   url = '';
 
   constructor(private readonly opts: APIServerOptions) {
@@ -120,6 +133,7 @@ export class APIServer {
     this.crds = new CRDController(this.registry);
     this.namespaces = new NamespaceFinalizer(this.registry);
     this.kubeletProxy = new KubeletProxy(this.client, () => ensureComponentCert(opts.pki, 'apiserver-kubelet-client', 'kube-apiserver-kubelet-client', ['system:masters']));
+    this.advertiseAddress = resolveAdvertiseAddress(opts.host ?? '127.0.0.1', opts.advertiseAddress);
   }
 
   /** Install the guards (call before start). */
@@ -159,8 +173,14 @@ export class APIServer {
       this.server!.listen(this.opts.port ?? 6443, this.opts.host ?? '127.0.0.1', () => resolve());
     });
     const addr = this.server.address() as AddressInfo;
-    this.url = `https://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    // Bound to every address, the server is reached (and its certificate names it) at the advertise address.
+    const host = isUnspecified(addr.address) ? this.advertiseAddress : addr.address;
+    this.url = `https://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
     await this.registry.bootstrap();
+    this.kubernetesService = new KubernetesServiceController(this.registry, this.client, {
+      advertiseAddress: this.advertiseAddress, securePort: addr.port, intervalMs: this.opts.endpointReconcileIntervalMs,
+    });
+    await this.kubernetesService.start();
     await this.crds.start();
     await this.namespaces.start();
     for (const r of this.guards.runnables) await r.start();
@@ -172,6 +192,7 @@ export class APIServer {
   async stop(): Promise<void> {
     this.ready = false;
     for (const r of [...this.guards.runnables].reverse()) { try { await r.stop(); } catch { /* stopping anyway */ } }
+    await this.kubernetesService?.stop();
     this.crds.stop();
     this.namespaces.stop();
     this.kubeletProxy.close();

@@ -1,7 +1,8 @@
 /**
  * @module cli/server
  * `skiff server`: the control plane in one process: storage (embedded SQLite by default, or an etcd
- * cluster), the cluster PKI, the API server on https://127.0.0.1:6443, and beside it the controller
+ * cluster), the cluster PKI, the API server on https://127.0.0.1:6443 (--bind-address/--host,
+ * --port; --advertise-address is what the `kubernetes` Service's endpoints say), and beside it the controller
  * manager, the scheduler and any simulated nodes (each over HTTPS with its own identity). Writes an admin
  * kubeconfig to <data-dir>/kubeconfig (and merges it into ~/.kube/config as context `skiff` on request).
  */
@@ -12,6 +13,8 @@ import { defaultDataDir, storageURL } from './flags.js';
 import { openStorage } from '../storage/open.js';
 import { ensureClusterPKI, kubeconfig, type ClusterPKI } from '../apiserver/pki/cluster-pki.js';
 import { APIServer } from '../apiserver/server.js';
+import { isUnspecified, resolveAdvertiseAddress } from '../apiserver/advertise-address.js';
+import { isIP } from 'node:net';
 import { mergeKubeconfig } from './kubeconfig.js';
 import { SECURITY_FLAG_OPTIONS, securityFlags, encryptionFromFlags, buildGuards } from '../apiserver/options.js';
 import { CONTROLLER_MANAGER_FLAG_OPTIONS, controllerOptionsFromFlags } from './controller-manager.js';
@@ -23,6 +26,7 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
   const { values } = parseArgs({
     args: argv, options: {
       'data-dir': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, storage: { type: 'string' },
+      'bind-address': { type: 'string' }, 'advertise-address': { type: 'string' },
       'merge-kubeconfig': { type: 'boolean' },
       'disable-controller-manager': { type: 'boolean' }, 'disable-scheduler': { type: 'boolean' }, 'simulated-nodes': { type: 'string' },
       'disable-agent': { type: 'boolean' }, ...AGENT_FLAG_OPTIONS,
@@ -32,13 +36,20 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
   });
   const security = securityFlags(values);
   const dataDir = values['data-dir'] ?? defaultDataDir();
+  // --bind-address is kube-apiserver's name for --host.
+  if (values.host !== undefined && values['bind-address'] !== undefined && values.host !== values['bind-address']) {
+    throw new Error(`--host "${values.host}" and --bind-address "${values['bind-address']}" disagree: give one of them`);
+  }
+  const host = values['bind-address'] ?? values.host ?? '127.0.0.1';
+  const advertiseAddress = resolveAdvertiseAddress(host, values['advertise-address']);
   const t0 = performance.now();
   await mkdir(join(dataDir, 'db'), { recursive: true });
   const [storage, pki] = await Promise.all([
     openStorage(storageURL(values.storage, dataDir)),
-    ensureClusterPKI(join(dataDir, 'pki')),
+    // The serving certificate must name the advertise address (and a specific bind address) too.
+    ensureClusterPKI(join(dataDir, 'pki'), { serverIPs: [...new Set([advertiseAddress, ...(isIP(host) && !isUnspecified(host) ? [host] : [])])] }),
   ]);
-  const server = new APIServer({ storage, pki, host: values.host ?? '127.0.0.1', port: values.port ? Number(values.port) : 6443, transformer: encryptionFromFlags(security) });
+  const server = new APIServer({ storage, pki, host, advertiseAddress, port: values.port ? Number(values.port) : 6443, transformer: encryptionFromFlags(security) });
   server.setGuards(await buildGuards(server, security, dataDir, pki));
   await server.start();
   const kc = kubeconfig({ server: server.url, caPem: pki.ca.certPem, user: 'skiff-admin', certPem: pki.admin.certPem, keyPem: pki.admin.keyPem });
@@ -46,6 +57,7 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
   await writeFile(kcPath, kc, { mode: 0o600 });
   if (values['merge-kubeconfig']) await mergeKubeconfig(kc);
   process.stderr.write(`skiff: API server ready at ${server.url} (${storage.driver}) in ${Math.round(performance.now() - t0)} ms\n`);
+  if (server.advertiseAddress !== host) process.stderr.write(`skiff: advertising ${server.advertiseAddress}:${server.port} as the kubernetes Service's endpoint\n`);
   process.stderr.write(`skiff: export KUBECONFIG=${kcPath}\n`);
   const cm = controllerOptionsFromFlags(values);
   // The CSR signer signs with the cluster CA unless told otherwise (k3s does the same).

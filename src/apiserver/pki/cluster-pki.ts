@@ -1,10 +1,12 @@
 /**
  * @module apiserver/pki/cluster-pki
  * The files under <data-dir>/pki: the cluster CA, the API server's serving certificate and the admin
- * client certificate, made once at first start. Also writes the admin kubeconfig.
+ * client certificate, made once at first start (the serving certificate again when it lacks a
+ * name or address the server now answers on). Also writes the admin kubeconfig.
  */
 import { mkdir, readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { createCA, issueCert, type CertPair } from './certs.js';
 
 export interface ClusterPKI { dir: string; ca: CertPair; server: CertPair; admin: CertPair }
@@ -22,15 +24,52 @@ async function loadOrCreate(dir: string, name: string, make: () => Promise<CertP
   return pair;
 }
 
-/** Load the cluster PKI from `dir`, creating what is missing. */
-export async function ensureClusterPKI(dir: string, opts: { serverNames?: string[]; serverIPs?: string[] } = {}): Promise<ClusterPKI> {
+/** The names every serving certificate of the API server carries, besides the ones asked for. */
+const SERVER_DNS_NAMES = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+const SERVER_IPS = ['127.0.0.1', '::1', '10.96.0.1'];
+
+/**
+ * Why an existing serving certificate cannot be kept (a SAN it lacks, another CA, expired), or
+ * undefined when it is fine. checkIP/checkHost compare canonical forms, so `::1` matches however
+ * the certificate spells it.
+ */
+export function servingCertProblem(pair: CertPair, ca: CertPair, dnsNames: string[], ipAddresses: string[], now = new Date()): string | undefined {
+  let cert: X509Certificate;
+  try { cert = new X509Certificate(pair.certPem); } catch (e) { return `unreadable certificate: ${(e as Error).message}`; }
+  if (!cert.checkIssued(new X509Certificate(ca.certPem)) || !cert.verify(new X509Certificate(ca.certPem).publicKey)) return 'not signed by the cluster CA';
+  if (new Date(cert.validTo).getTime() <= now.getTime()) return `expired at ${cert.validTo}`;
+  // A start that died between writing the new key and the new certificate leaves a mismatched pair.
+  try {
+    const fromKey = createPublicKey(createPrivateKey(pair.keyPem)).export({ type: 'spki', format: 'der' });
+    if (!fromKey.equals(cert.publicKey.export({ type: 'spki', format: 'der' }))) return 'the key does not match the certificate';
+  } catch (e) { return `unreadable key: ${(e as Error).message}`; }
+  const ip = ipAddresses.find((a) => !cert.checkIP(a));
+  if (ip) return `no IP SAN ${ip}`;
+  const dns = dnsNames.find((n) => !cert.checkHost(n, { subject: 'never', wildcards: false }));
+  if (dns) return `no DNS SAN ${dns}`;
+  return undefined;
+}
+
+/**
+ * Load the cluster PKI from `dir`, creating what is missing. The serving certificate must name
+ * every `serverNames`/`serverIPs` (e.g. the --advertise-address): one made by an earlier start
+ * without them is issued again from the same CA (a new key too), so clients that trusted the CA
+ * keep working and nodes' pinned --ca-cert-hash stays valid.
+ */
+export async function ensureClusterPKI(dir: string, opts: { serverNames?: string[]; serverIPs?: string[]; log?: (msg: string) => void } = {}): Promise<ClusterPKI> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const ca = await loadOrCreate(dir, 'ca', () => createCA('skiff-ca'));
-  const server = await loadOrCreate(dir, 'apiserver', () => issueCert(ca, {
-    commonName: 'kube-apiserver', usage: 'server',
-    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', ...(opts.serverNames ?? [])],
-    ipAddresses: ['127.0.0.1', '::1', '10.96.0.1', ...(opts.serverIPs ?? [])],
-  }));
+  const dnsNames = [...new Set([...SERVER_DNS_NAMES, ...(opts.serverNames ?? [])])];
+  const ipAddresses = [...new Set([...SERVER_IPS, ...(opts.serverIPs ?? [])])];
+  const issueServing = () => issueCert(ca, { commonName: 'kube-apiserver', usage: 'server', dnsNames, ipAddresses });
+  let server = await loadOrCreate(dir, 'apiserver', issueServing);
+  const problem = servingCertProblem(server, ca, dnsNames, ipAddresses);
+  if (problem) {
+    (opts.log ?? ((m: string) => process.stderr.write(`skiff: ${m}\n`)))(`reissuing the API server's serving certificate (${problem})`);
+    server = await issueServing();
+    await writeFile(join(dir, 'apiserver.key'), server.keyPem, { mode: 0o600 });
+    await writeFile(join(dir, 'apiserver.crt'), server.certPem);
+  }
   const admin = await loadOrCreate(dir, 'admin', () => issueCert(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client' }));
   return { dir, ca, server, admin };
 }

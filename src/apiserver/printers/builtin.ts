@@ -4,6 +4,7 @@
  * (pkg/printers/internalversion): priority 0 columns for `get`, priority 1 for `-o wide`.
  */
 import { col, NAME_COLUMN, age, humanDuration, type Printer } from './types.js';
+import { endpointsPrinters } from './endpoints.js';
 
 const AGE = col('Age', 'string', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
 const none = (v: unknown) => (v === undefined || v === null || v === '' ? '<none>' : String(v));
@@ -148,6 +149,7 @@ export const builtinPrinters: [string, string, Printer][] = [
   ['certificates.k8s.io', 'certificatesigningrequests', { columns: [NAME_COLUMN, AGE, col('SignerName', 'string', ''), col('Requestor', 'string', ''), col('RequestedDuration', 'string', ''), col('Condition', 'string', '')],
     cells: (o, now) => [o.metadata.name, age(o, now), o.spec?.signerName ?? '', o.spec?.username ?? '',
       typeof o.spec?.expirationSeconds === 'number' ? humanDuration(o.spec.expirationSeconds * 1000) : '<none>', csrCondition(o)] }],
+  ...endpointsPrinters,
 ];
 
 /** Kubernetes' CSR status column: its true conditions, `Issued` once it has a certificate, else `Pending`. */
