@@ -1,6 +1,6 @@
 /**
  * @module test/support/images
- * The test images (pause, busybox, doctor-backend), built from the recipes in test/images/ with
+ * The test images (pause from src/images/pause.ts; busybox, doctor-backend from the recipes in test/images/), built with
  * the host's busybox-static and pushed to a test registry. Built once per process and pushed once
  * per registry: a second call for the same registry returns the same references at no cost.
  */
@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFromRecipeFile } from '../../src/images/build.js';
+import { buildPauseImage } from '../../src/images/pause.js';
 import { pushImage } from '../../src/images/push.js';
 import type { OciImage } from '../../src/images/image.js';
 
@@ -35,7 +36,7 @@ export function testImagesDir(): string {
 }
 
 const RECIPES = {
-  pause: { file: 'pause.yaml', repo: 'skiff/pause', tag: '3.9' },
+  pause: { file: '', repo: 'skiff/pause', tag: '3.9' },
   busybox: { file: 'busybox.yaml', repo: 'skiff/busybox', tag: '1.35' },
   doctorBackend: { file: 'doctor-backend.yaml', repo: 'skiff/doctor-backend', tag: '1.0' },
 } as const;
@@ -49,7 +50,8 @@ export function buildTestImages(): Promise<Record<Key, OciImage>> {
   built ??= (async () => {
     const dir = testImagesDir();
     const out = {} as Record<Key, OciImage>;
-    for (const k of Object.keys(RECIPES) as Key[]) out[k] = await buildFromRecipeFile(join(dir, RECIPES[k].file));
+    // The pause image is the one nodes build for themselves (src/images/pause.ts); the others are test recipes.
+    for (const k of Object.keys(RECIPES) as Key[]) out[k] = k === 'pause' ? await buildPauseImage() : await buildFromRecipeFile(join(dir, RECIPES[k].file));
     return out;
   })();
   built.catch(() => { built = undefined; });
