@@ -37,6 +37,8 @@ export interface RuntimeChoice {
   registries?: string[];
   /** The node's pod bridge (unique per node on a shared machine; default skiff0). */
   bridge?: string;
+  /** Destinations pods route via their gateway (multi-node clusters); none when unset. */
+  podRoutes?: () => Promise<string[]>;
   log: (msg: string) => void;
 }
 
@@ -91,8 +93,9 @@ async function containerdRuntime(c: RuntimeChoice): Promise<AgentRuntime> {
       const { ensureBridge } = await import('../kubelet/network/bridge.js');
       const bridge = c.bridge ?? 'skiff0';
       await ensureBridge(bridge, podCIDRGateway(podCIDR).gatewayCIDR);
-      writeNodeCniConfig(cniConfDir, { podCIDR, bridge, ipamDataDir: join(c.dataDir, 'agent', 'cni', 'ipam') });
-      c.log(`CNI network for podCIDR ${podCIDR} on bridge ${bridge}`);
+      const routes = c.podRoutes ? await c.podRoutes() : [];
+      writeNodeCniConfig(cniConfDir, { podCIDR, bridge, ipamDataDir: join(c.dataDir, 'agent', 'cni', 'ipam'), routes });
+      c.log(`CNI network for podCIDR ${podCIDR} on bridge ${bridge}${routes.length ? ` (pod routes ${routes.join(', ')})` : ''}`);
     },
   };
 }

@@ -40,6 +40,16 @@ export interface AgentConfig {
   registries?: string[];
   /** Linux bridge for the node's pods with an agent-started containerd (default skiff0). */
   bridge?: string;
+  /**
+   * The cluster's pod network and service network: given, pods get routes for them (and for the
+   * node's own subnet) via their gateway, never a default route. Unset: pods reach their subnet only.
+   */
+  clusterCIDR?: string;
+  serviceCIDR?: string;
+  /** The cgroup every pod of this node goes under (the kubelet's --cgroup-root; default /kubepods). */
+  cgroupRoot?: string;
+  /** Run the host-gw route syncer: routes to the other nodes' podCIDRs via their InternalIPs. */
+  hostGw?: boolean;
   log: (msg: string) => void;
 }
 
@@ -69,11 +79,12 @@ export async function startAgent(c: AgentConfig): Promise<RunningAgent> {
   let rt: AgentRuntime | undefined;
   try {
     rt = await openRuntime({ kind: c.runtime, endpoint: c.containerRuntimeEndpoint, dataDir: c.dataDir, fallbackToProcess: c.fallbackToProcess,
-      sandboxImage: c.sandboxImage, registries: c.registries, bridge: c.bridge, log: c.log });
+      sandboxImage: c.sandboxImage, registries: c.registries, bridge: c.bridge, log: c.log,
+      podRoutes: c.clusterCIDR || c.serviceCIDR ? () => podRoutes(c) : undefined });
     const { Kubelet } = await import('../kubelet/kubelet.js');
     const kubelet = new Kubelet({
       nodeName: c.nodeName, cs, runtime: rt.runtime, runtimeName: rt.name, rootDir, nodeIP: c.nodeIP, kubeletPort: c.kubeletPort,
-      staticPodPath: c.staticPodPath, clusterDNS: c.clusterDNS, clusterDomain: c.clusterDomain, labels: c.labels,
+      staticPodPath: c.staticPodPath, clusterDNS: c.clusterDNS, cgroupRoot: c.cgroupRoot, clusterDomain: c.clusterDomain, labels: c.labels,
       // Clients of the kubelet API (the API server) present certificates from the cluster CA.
       serving: { certPem: serving.certPem, keyPem: serving.keyPem, clientCAPem: creds.caPem },
       log: (m) => c.log(`kubelet: ${m}`),
@@ -81,10 +92,18 @@ export async function startAgent(c: AgentConfig): Promise<RunningAgent> {
     await kubelet.start();
     const opened = rt;
     const network = opened.configureNetwork ? waitForPodCIDR(cs, c.nodeName, (cidr) => opened.configureNetwork!(cidr), c.log) : undefined;
+    let routes: { stop(): void } | undefined;
+    if (c.hostGw) {
+      const { HostGwRouteSyncer } = await import('../kubelet/network/host-gw.js');
+      const syncer = new HostGwRouteSyncer({ cs, nodeName: c.nodeName, log: (m) => c.log(`host-gw: ${m}`) });
+      syncer.start();
+      routes = syncer;
+    }
     return {
       nodeName: c.nodeName, kubeconfig: join(rootDir, 'kubeconfig'), runtimeName: opened.name,
       async stop() {
         network?.stop();
+        routes?.stop();
         await kubelet.stop();
         await opened.close();
         cs.close();
@@ -95,6 +114,13 @@ export async function startAgent(c: AgentConfig): Promise<RunningAgent> {
     cs.close();
     throw e;
   }
+}
+
+/** The destinations pods route via their gateway: the cluster and service CIDRs and the node's own subnet (so the nodes and the control plane beside them get replies). */
+async function podRoutes(c: AgentConfig): Promise<string[]> {
+  const { subnetOf } = await import('../kubelet/network/routes.js');
+  const own = c.nodeIP && c.nodeIP !== '127.0.0.1' ? await subnetOf(c.nodeIP) : undefined;
+  return [...new Set([c.clusterCIDR, c.serviceCIDR, own].filter((x): x is string => !!x))];
 }
 
 /** Once node IPAM gives the Node a podCIDR, hand it to the runtime's network setup (polled: it comes once). */
@@ -145,6 +171,7 @@ export const AGENT_FLAG_OPTIONS = {
   runtime: { type: 'string' }, 'container-runtime-endpoint': { type: 'string' }, 'node-labels': { type: 'string' },
   'pod-manifest-path': { type: 'string' }, 'cluster-dns': { type: 'string' }, 'cluster-domain': { type: 'string' },
   'pause-image': { type: 'string' }, 'registry': { type: 'string', multiple: true }, 'cni-bridge': { type: 'string' },
+  'cluster-cidr': { type: 'string' }, 'service-cidr': { type: 'string' }, 'cgroup-root': { type: 'string' }, 'host-gw': { type: 'boolean' },
 } as const;
 
 /** The agent settings from its flags (everything but the server, credentials and logging). */
@@ -162,6 +189,10 @@ export function agentSettings(v: Record<string, unknown>): Omit<AgentConfig, 'se
     sandboxImage: v['pause-image'] as string | undefined,
     registries: v.registry as string[] | undefined,
     bridge: v['cni-bridge'] as string | undefined,
+    clusterCIDR: v['cluster-cidr'] as string | undefined,
+    serviceCIDR: v['service-cidr'] as string | undefined,
+    cgroupRoot: v['cgroup-root'] as string | undefined,
+    hostGw: v['host-gw'] as boolean | undefined,
   };
 }
 

@@ -46,3 +46,13 @@ test('containerd itself accepts the written config (config dump)', { skip: !exis
     assert.match(dump, /restrict_oom_score_adj = true/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('a registry given as HOST=URL is pulled through that mirror', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-ctdcfg-'));
+  try {
+    const l = containerdLayout(dir);
+    writeContainerdConfig(l, { sandboxImage: 'x', cniConfDir: join(dir, 'cni'), registries: ['127.0.0.1:5000=http://172.30.0.1:5001'] });
+    assert.equal(readFileSync(join(l.certsDir, '127.0.0.1:5000', 'hosts.toml'), 'utf8'),
+      'server = "http://172.30.0.1:5001"\n\n[host."http://172.30.0.1:5001"]\n  capabilities = ["pull", "resolve"]\n');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});

@@ -132,12 +132,16 @@ export function hostsToml(host: string, server = `${isLoopbackRegistry(host) ? '
 }
 
 /** Write config.toml and one `certs.d/<host>/hosts.toml` per registry; create root and state. */
-export function writeContainerdConfig(layout: ContainerdLayout, o: ContainerdConfigOptions & { registries?: string[] }): void {
+export function writeContainerdConfig(layout: ContainerdLayout, o: ContainerdConfigOptions & { /** `HOST` or `HOST=MIRROR-URL` */ registries?: string[] }): void {
   for (const d of [layout.dir, layout.root, layout.state, layout.certsDir]) mkdirSync(d, { recursive: true, mode: 0o711 });
-  for (const host of o.registries ?? []) {
+  for (const entry of o.registries ?? []) {
+    // `HOST=URL` sends pulls for HOST to a mirror at URL (a node in a network namespace cannot reach
+    // the host's loopback registry, but can reach a pull-through mirror on its underlay address).
+    const eq = entry.indexOf('=');
+    const host = eq < 0 ? entry : entry.slice(0, eq);
     const d = join(layout.certsDir, host);
     mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, 'hosts.toml'), hostsToml(host));
+    writeFileSync(join(d, 'hosts.toml'), eq < 0 ? hostsToml(host) : hostsToml(host, entry.slice(eq + 1)));
   }
   writeFileSync(layout.configFile, containerdConfigToml(layout, o));
 }

@@ -40,3 +40,12 @@ test('writeNodeCniConfig writes one conflist whole (no temp file left for contai
     assert.equal(JSON.parse(readFileSync(f, 'utf8')).plugins[0].bridge, 'skt1');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('routes given for a multi-node cluster go via the pod gateway; a default route is refused', () => {
+  const c = nodeCniConflist({ podCIDR: '10.244.3.0/24', ipamDataDir: '/d', routes: ['10.244.0.0/16', '10.96.0.0/12', '172.30.0.0/24'] }) as any;
+  assert.deepEqual(c.plugins[0].ipam.routes, [
+    { dst: '10.244.0.0/16', gw: '10.244.3.1' }, { dst: '10.96.0.0/12', gw: '10.244.3.1' }, { dst: '172.30.0.0/24', gw: '10.244.3.1' }]);
+  assert.equal(c.plugins[0].isGateway, false);
+  assert.throws(() => nodeCniConflist({ podCIDR: '10.244.3.0/24', ipamDataDir: '/d', routes: ['0.0.0.0/0'] }), /never a default route/);
+  assert.throws(() => nodeCniConflist({ podCIDR: '10.244.3.0/24', ipamDataDir: '/d', routes: ['10.1.2.3'] }), /invalid pod route/);
+});

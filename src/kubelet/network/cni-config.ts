@@ -28,6 +28,12 @@ export interface NodeCniOptions {
   /** Directory under the node's data dir where host-local records its allocations. */
   ipamDataDir: string;
   mtu?: number;
+  /**
+   * Destinations (CIDRs) pods reach through the bridge's gateway: on a multi-node cluster the
+   * cluster CIDR, the service CIDR and the nodes' own network. Never a default route: what is not
+   * listed stays unreachable from a pod. Empty (the single-node default): the pod's subnet only.
+   */
+  routes?: string[];
 }
 
 function ipv4ToInt(ip: string): number {
@@ -46,6 +52,14 @@ export function podCIDRGateway(podCIDR: string): { gateway: string; gatewayCIDR:
   const network = (ipv4ToInt(addr) & mask) >>> 0;
   const gateway = intToIpv4(network + 1);
   return { gateway, gatewayCIDR: `${gateway}/${bits}`, subnet: `${intToIpv4(network)}/${bits}` };
+}
+
+/** Refuse a route that would be a default route (or is not an IPv4 CIDR): pods must not reach beyond the cluster. */
+function checkRouteCIDR(dst: string): void {
+  const [addr, bitsS] = dst.split('/');
+  const bits = Number(bitsS);
+  if (!addr || !Number.isInteger(bits) || bits < 1 || bits > 32) throw new Error(`invalid pod route "${dst}": want an IPv4 CIDR with prefix 1-32 (never a default route)`);
+  ipv4ToInt(addr);
 }
 
 /** Check a Linux interface name: 1-15 characters, no '/', whitespace or ':'. */
@@ -72,8 +86,9 @@ export function nodeCniConflist(o: NodeCniOptions): Record<string, unknown> {
         ipam: {
           type: 'host-local',
           ranges: [[{ subnet, gateway }]],
-          // No routes at all: a pod reaches its own subnet (the host's bridge address included) and nothing else.
-          routes: [],
+          // Only the routes asked for (none by default): a pod reaches its own subnet (the host's bridge
+          // address included) and those destinations, never the world.
+          routes: (o.routes ?? []).map((dst) => { checkRouteCIDR(dst); return { dst, gw: gateway }; }),
           dataDir: o.ipamDataDir,
         },
       },
