@@ -5,7 +5,7 @@
  * process runtime (containers as host processes, for machines without root or containerd), or the
  * simulated runtime (for scale). Each is loaded only when chosen.
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Runtime } from '../kubelet/cri/api.js';
 
@@ -79,11 +79,23 @@ async function containerdRuntime(c: RuntimeChoice): Promise<AgentRuntime> {
   const { startContainerd } = await import('../kubelet/containerd/containerd.js');
   const dir = join(c.dataDir, 'agent', 'containerd');
   const cniConfDir = join(c.dataDir, 'agent', 'cni', 'net.d');
-  const managed = await startContainerd({
-    dir, sandboxImage: c.sandboxImage ?? 'registry.k8s.io/pause:3.9', cniConfDir,
-    cniBinDir: '/usr/lib/cni', registries: c.registries,
-  });
+  const { BUILTIN_PAUSE_IMAGE } = await import('../images/pause.js');
+  const { HOST_BUSYBOX } = await import('../images/rootfs.js');
+  // With no --pause-image the node builds its own from busybox-static (no registry, no internet);
+  // without busybox it falls back to upstream's image, which needs a registry it can reach.
+  const builtin = !c.sandboxImage && existsSync(HOST_BUSYBOX);
+  const sandboxImage = c.sandboxImage ?? (builtin ? BUILTIN_PAUSE_IMAGE : 'registry.k8s.io/pause:3.9');
+  const managed = await startContainerd({ dir, sandboxImage, cniConfDir, cniBinDir: '/usr/lib/cni', registries: c.registries });
   c.log(`containerd started (pid ${managed.pid}, ${managed.endpoint}) in ${Math.round(managed.startMs)} ms`);
+  if (builtin) {
+    const { ensureBuiltinSandboxImage } = await import('../kubelet/containerd/sandbox-image.js');
+    try {
+      if (await ensureBuiltinSandboxImage(managed.layout.socket, sandboxImage)) c.log(`imported the built-in sandbox image ${sandboxImage}`);
+    } catch (e) {
+      await managed.stop();
+      throw e;
+    }
+  }
   const rt = newRemoteRuntime(managed.endpoint);
   // Stopping the agent stops its containerd, not the pods: shims keep containers running for the next start to adopt.
   return {

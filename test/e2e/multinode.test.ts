@@ -94,7 +94,7 @@ describe('skiff up --nodes 3: the pod network across nodes on one machine', { sk
     reg = await startRegistry();
     images = await pushTestImages(reg.host);
     upLog = await skiff(['up', '--nodes', '3', '--data-dir', dir, '--name', NAME, '--underlay-cidr', nets.underlay, '--underlay-bridge', BRIDGE,
-      '--cluster-cidr', nets.cluster, '--port', '0', '--registry', reg.host, '--pause-image', images.pause, '--wait', '90s'], 150_000);
+      '--cluster-cidr', nets.cluster, '--port', '0', '--registry', reg.host, '--wait', '90s'], 150_000);
     kubeconfig = join(dir, 'kubeconfig');
     cs = newClientset({ ...configFromKubeconfig(kubeconfig), userAgent: 'skiff-e2e/multinode' });
   });
