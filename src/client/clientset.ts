@@ -21,6 +21,7 @@ export const GVRS = {
   jobs: gv('batch', 'v1', 'jobs'), cronjobs: gv('batch', 'v1', 'cronjobs'),
   leases: gv('coordination.k8s.io', 'v1', 'leases'),
   endpointslices: gv('discovery.k8s.io', 'v1', 'endpointslices'),
+  networkpolicies: gv('networking.k8s.io', 'v1', 'networkpolicies'),
   priorityclasses: gv('scheduling.k8s.io', 'v1', 'priorityclasses', false),
   poddisruptionbudgets: gv('policy', 'v1', 'poddisruptionbudgets'),
   csinodes: gv('storage.k8s.io', 'v1', 'csinodes', false),

@@ -124,6 +124,16 @@ export function clusterRoles(): ClusterRole[] {
       rule(['create'], [''], ['serviceaccounts/token']),
     ]),
     clusterRole('system:kube-dns', [rule(['list', 'watch'], [''], ['endpoints', 'services'])]),
+    // skiff's built-in add-ons, as their upstream manifests bring them: the cluster DNS (CoreDNS's
+    // system:coredns) and the NetworkPolicy enforcer every node agent runs (kube-router's rules).
+    clusterRole('system:coredns', [
+      rule(['list', 'watch'], [''], ['endpoints', 'namespaces', 'pods', 'services']),
+      rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+    ]),
+    clusterRole('system:skiff:network-policy', [
+      rule(['list', 'watch'], [''], ['namespaces', 'pods']),
+      rule(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies']),
+    ]),
     clusterRole('system:persistent-volume-provisioner', [
       rule(['get', 'list', 'watch', 'create', 'delete'], [''], ['persistentvolumes']),
       rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']),
@@ -191,6 +201,8 @@ export function clusterRoleBindings(): RoleBinding[] {
     clusterBinding('system:node-proxier', users('system:kube-proxy')),
     clusterBinding('system:kube-controller-manager', users('system:kube-controller-manager')),
     clusterBinding('system:kube-dns', [serviceAccount(KUBE_SYSTEM, 'kube-dns')]),
+    clusterBinding('system:coredns', [...users('system:coredns'), serviceAccount(KUBE_SYSTEM, 'coredns')]),
+    clusterBinding('system:skiff:network-policy', groups('system:nodes')),
     clusterBinding('system:kube-scheduler', users('system:kube-scheduler')),
     clusterBinding('system:volume-scheduler', users('system:kube-scheduler')),
     // Kept without subjects: the Node authorizer grants nodes their rules since 1.8.
