@@ -44,6 +44,10 @@ export async function main(argv: string[]): Promise<number | void> {
     case 'simulated-nodes': return (await import('./simulated-nodes.js')).simulatedNodesCommand(rest);
     case 'image': return (await import('./image.js')).imageCommand(rest);
     case 'agent': return (await import('./agent.js')).agentCommand(rest);
+    case 'proxy': return (await import('./proxy.js')).proxyCommand(rest);
+    case 'dns': return (await import('./dns.js')).dnsCommand(rest);
+    case 'up': return (await import('./up.js')).upCommand(rest);
+    case 'down': return (await import('./up.js')).downCommand(rest);
     case undefined: case '-h': case '--help': case 'help':
       process.stdout.write(USAGE);
       return 0;
