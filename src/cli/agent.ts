@@ -50,6 +50,8 @@ export interface AgentConfig {
   cgroupRoot?: string;
   /** Run the host-gw route syncer: routes to the other nodes' podCIDRs via their InternalIPs. */
   hostGw?: boolean;
+  /** Enforce NetworkPolicies for this node's pods in this network namespace's iptables. */
+  networkPolicy?: boolean;
   log: (msg: string) => void;
 }
 
@@ -99,11 +101,27 @@ export async function startAgent(c: AgentConfig): Promise<RunningAgent> {
       syncer.start();
       routes = syncer;
     }
+    let netpol: { stop(): void } | undefined;
+    if (c.networkPolicy) {
+      const { NetworkPolicyController } = await import('../networkpolicy/controller.js');
+      const np = new NetworkPolicyController({ cs, nodeName: c.nodeName, log: (m) => c.log(`network-policy: ${m}`) });
+      // In the background: a failed first load must not keep the kubelet from serving; it is retried.
+      let stopped = false, retry: NodeJS.Timeout | undefined;
+      const begin = (): void => {
+        np.start().then(() => c.log('network-policy: enforcing'), (e) => {
+          c.log(`network-policy: ${(e as Error).message}; retrying in 5s`);
+          if (!stopped) retry = setTimeout(begin, 5000);
+        });
+      };
+      begin();
+      netpol = { stop() { stopped = true; clearTimeout(retry); np.stop(); } };
+    }
     return {
       nodeName: c.nodeName, kubeconfig: join(rootDir, 'kubeconfig'), runtimeName: opened.name,
       async stop() {
         network?.stop();
         routes?.stop();
+        netpol?.stop();
         await kubelet.stop();
         await opened.close();
         cs.close();
@@ -172,6 +190,7 @@ export const AGENT_FLAG_OPTIONS = {
   'pod-manifest-path': { type: 'string' }, 'cluster-dns': { type: 'string' }, 'cluster-domain': { type: 'string' },
   'pause-image': { type: 'string' }, 'registry': { type: 'string', multiple: true }, 'cni-bridge': { type: 'string' },
   'cluster-cidr': { type: 'string' }, 'service-cidr': { type: 'string' }, 'cgroup-root': { type: 'string' }, 'host-gw': { type: 'boolean' },
+  'network-policy': { type: 'boolean' },
 } as const;
 
 /** The agent settings from its flags (everything but the server, credentials and logging). */
@@ -193,6 +212,7 @@ export function agentSettings(v: Record<string, unknown>): Omit<AgentConfig, 'se
     serviceCIDR: v['service-cidr'] as string | undefined,
     cgroupRoot: v['cgroup-root'] as string | undefined,
     hostGw: v['host-gw'] as boolean | undefined,
+    networkPolicy: v['network-policy'] as boolean | undefined,
   };
 }
 

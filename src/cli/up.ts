@@ -20,6 +20,7 @@ export async function upCommand(argv: string[]): Promise<number | void> {
       nodes: { type: 'string' }, 'data-dir': { type: 'string' }, name: { type: 'string' }, port: { type: 'string' },
       'underlay-cidr': { type: 'string' }, 'underlay-bridge': { type: 'string' }, 'cluster-cidr': { type: 'string' },
       registry: { type: 'string' }, 'pause-image': { type: 'string' }, wait: { type: 'string' },
+      'dns-upstream': { type: 'string', multiple: true }, 'proxy-mode': { type: 'string' }, 'disable-network-policy': { type: 'boolean' },
     },
   });
   const { clusterUp } = await import('../cluster/up.js');
@@ -36,9 +37,16 @@ export async function upCommand(argv: string[]): Promise<number | void> {
     serviceCIDR: DEFAULT_TOPOLOGY.serviceCIDR,
     port, registry: values.registry, pauseImage: values['pause-image'],
     waitMs: values.wait ? parseDuration(values.wait, 'wait') : 180_000,
+    dnsUpstreams: values['dns-upstream'], proxyMode: proxyMode(values['proxy-mode']), networkPolicy: !values['disable-network-policy'],
     log,
   });
   process.stdout.write(`export KUBECONFIG=${state.server!.kubeconfig}\n`);
+}
+
+function proxyMode(v: string | undefined): 'iptables' | 'nftables' | 'none' {
+  if (v === undefined) return 'iptables';
+  if (v === 'iptables' || v === 'nftables' || v === 'none') return v;
+  throw new Error(`invalid --proxy-mode "${v}": want iptables, nftables or none`);
 }
 
 export async function downCommand(argv: string[]): Promise<number | void> {

@@ -14,7 +14,7 @@ export const STATE_FILE = 'cluster.json';
 
 /** A process `up` started: stopped by `down` by PID, only while its command line still contains `match`. */
 export interface StartedProcess {
-  role: 'server' | 'agent' | 'registry-mirror';
+  role: 'server' | 'agent' | 'registry-mirror' | 'dns' | 'proxy';
   name: string;
   pid: number;
   match: string;
@@ -39,6 +39,8 @@ export interface ClusterState {
   server?: { url: string; kubeconfig: string };
   /** The registry mirror on the underlay, as `ORIGIN=http://HOSTIP:PORT`. */
   registryMirror?: string;
+  /** kube-proxy's mode and kubeconfig (system:kube-proxy), when the nodes run one. */
+  proxy?: { mode: 'iptables' | 'nftables'; kubeconfig: string };
 }
 
 export const statePath = (dataDir: string): string => join(dataDir, STATE_FILE);

@@ -12,7 +12,7 @@
  * podCIDR -> host routes to each podCIDR via its node (so the host can answer pods). Each node's agent
  * routes the other nodes' podCIDRs itself (host-gw). The state file records every step.
  */
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,10 @@ import { ensureNodeNamespace, ensureUnderlayBridge, removeLink, removeNamespace 
 import { spawnDetached, stopProcess, waitForLog } from './processes.js';
 import { startRegistryMirror } from './registry-mirror.js';
 import { cleanupNodeRuntime, removeNodeCgroups } from './node-cleanup.js';
+import { CLUSTER_DNS_IP, hostResolvers, kubeDnsObjects, writeComponentKubeconfig } from './addons.js';
+import type { StartedProcess } from './state.js';
+import type { ClusterPKI } from '../apiserver/pki/cluster-pki.js';
+import type { Clientset } from '../client/clientset.js';
 
 export interface UpOptions extends TopologyOptions {
   dataDir: string;
@@ -35,6 +39,14 @@ export interface UpOptions extends TopologyOptions {
   pauseImage?: string;
   /** How long to wait for every node to be Ready (ms). */
   waitMs: number;
+  /** The cluster DNS add-on's upstream resolvers (`IP:PORT`); default: the host's resolv.conf. */
+  dnsUpstreams?: string[];
+  /** Run the cluster DNS add-on (default true). */
+  dns?: boolean;
+  /** kube-proxy's mode on every node, or 'none' for no kube-proxy (default iptables). */
+  proxyMode?: 'iptables' | 'nftables' | 'none';
+  /** Enforce NetworkPolicies on every node (default true). */
+  networkPolicy?: boolean;
   log: (msg: string) => void;
 }
 
@@ -90,7 +102,7 @@ async function bringUp(o: UpOptions, state: ClusterState, save: () => void): Pro
   const { ensureClusterPKI } = await import('../apiserver/pki/cluster-pki.js');
   // Made here, before the server's first start, so its serving certificate names the underlay address
   // (the server loads an existing PKI as it is).
-  await ensureClusterPKI(join(serverDir, 'pki'), { serverIPs: [plan.hostIP] });
+  const pki = await ensureClusterPKI(join(serverDir, 'pki'), { serverIPs: [plan.hostIP] });
   let registryFlag: string | undefined;
   if (o.registry) {
     const m = await startRegistryMirror({ registry: o.registry, hostIP: plan.hostIP, dir: join(dataDir, 'registry-mirror'), onStarted: (p) => { state.processes.push(p); save(); } });
@@ -123,7 +135,11 @@ async function bringUp(o: UpOptions, state: ClusterState, save: () => void): Pro
       data: { 'token-id': b64(id), 'token-secret': b64(secret), 'usage-bootstrap-authentication': b64('true'), description: b64('skiff up: node agents') },
     });
 
-    // 5. One agent per node, inside its namespace.
+    // 5. The cluster DNS add-on on the underlay address, behind kube-dns (10.96.0.10).
+    const dns = o.dns !== false;
+    if (dns) await startClusterDNS(o, state, save, pki, cs);
+
+    // 6. One agent per node, inside its namespace.
     for (const n of plan.nodePlans) {
       const nodeDir = join(dataDir, 'nodes', `n${n.index}`);
       mkdirSync(nodeDir, { recursive: true, mode: 0o750 });
@@ -131,6 +147,7 @@ async function bringUp(o: UpOptions, state: ClusterState, save: () => void): Pro
       const args = ['--net=/run/netns/' + n.netns, '--', process.execPath, skiffBin(), 'agent', '--server', url, '--token', `${id}.${secret}`,
         '--ca-file', join(serverDir, 'pki', 'ca.crt'), '--data-dir', nodeDir, '--node-name', n.nodeName, '--node-ip', n.ip,
         '--cluster-cidr', plan.clusterCIDR, '--service-cidr', plan.serviceCIDR, '--cgroup-root', n.cgroupRoot, '--host-gw',
+        ...(dns ? ['--cluster-dns', CLUSTER_DNS_IP] : []), ...(o.networkPolicy !== false ? ['--network-policy'] : []),
         ...(registryFlag ? ['--registry', registryFlag] : []), ...(o.pauseImage ? ['--pause-image', o.pauseImage] : [])];
       const log = join(dataDir, 'logs', `agent-n${n.index}.log`);
       const pid = spawnDetached('nsenter', args, log);
@@ -138,7 +155,7 @@ async function bringUp(o: UpOptions, state: ClusterState, save: () => void): Pro
       save();
     }
 
-    // 6. Every node Ready with a podCIDR; then the host's routes to the pods.
+    // 7. Every node Ready with a podCIDR; then the host's routes to the pods.
     const deadline = Date.now() + o.waitMs;
     for (;;) {
       const nodes = (await cs.nodes.list('').catch(() => ({ items: [] as any[] }))).items;
@@ -160,8 +177,54 @@ async function bringUp(o: UpOptions, state: ClusterState, save: () => void): Pro
       }
       await sleep(250);
     }
+    // 8. kube-proxy on every node, in its namespace (its own process, as the seed's DaemonSet pod).
+    const mode = o.proxyMode ?? 'iptables';
+    if (mode !== 'none') {
+      state.proxy = { mode, kubeconfig: await writeComponentKubeconfig(pki, url, join(dataDir, 'kube-proxy.kubeconfig'), 'kube-proxy', 'system:kube-proxy') };
+      save();
+      await Promise.all(plan.nodePlans.map((n) => startNodeProxy(state, n.nodeName)));
+      save();
+    }
   } finally { cs.close(); }
   o.log(`${plan.nodePlans.length} nodes Ready; export KUBECONFIG=${kubeconfig}`);
+}
+
+async function startClusterDNS(o: UpOptions, state: ClusterState, save: () => void, pki: ClusterPKI, cs: Clientset): Promise<void> {
+  const { plan, dataDir } = state;
+  const kc = await writeComponentKubeconfig(pki, state.server!.url, join(dataDir, 'dns.kubeconfig'), 'coredns', 'system:coredns');
+  const upstreams = o.dnsUpstreams ?? hostResolvers(readFileSync('/etc/resolv.conf', 'utf8'));
+  const log = join(dataDir, 'logs', 'dns.log');
+  const pid = spawnDetached(process.execPath, [skiffBin(), 'dns', '--kubeconfig', kc, '--listen', `${plan.hostIP}:53`, '--ns-address', CLUSTER_DNS_IP,
+    '--service-cidr', plan.serviceCIDR, '--pod-cidr', plan.clusterCIDR, ...upstreams.flatMap((u) => ['--upstream', u])], log);
+  state.processes.push({ role: 'dns', name: 'skiff dns', pid, match: kc, log });
+  save();
+  await waitForLog(log, /skiff dns: serving/, pid, 30_000, 'skiff dns');
+  const objs = kubeDnsObjects(plan.hostIP);
+  const createOrKeep = async (f: () => Promise<unknown>) => { try { await f(); } catch (e) { if ((e as { code?: number }).code !== 409) throw e; } };
+  await createOrKeep(() => cs.services.create('kube-system', objs.service));
+  await createOrKeep(() => cs.endpoints.create('kube-system', objs.endpoints));
+  await createOrKeep(() => cs.endpointslices.create('kube-system', objs.endpointSlice));
+  o.log(`cluster DNS on ${plan.hostIP}:53 behind kube-dns ${CLUSTER_DNS_IP} (upstreams ${upstreams.join(', ') || 'none'})`);
+}
+
+/**
+ * Start (or start again) kube-proxy for one node inside its namespace; resolves once its first sync
+ * is applied. The seed's kube-proxy failure is stopping this process: the rules stay and serve.
+ */
+export async function startNodeProxy(state: ClusterState, nodeName: string): Promise<StartedProcess> {
+  const n = state.plan.nodePlans.find((p) => p.nodeName === nodeName);
+  if (!n || !state.proxy) throw new Error(`no node ${nodeName} with kube-proxy in this cluster`);
+  const log = join(state.dataDir, 'logs', `proxy-n${n.index}.log`);
+  // Each start gets a fresh log (the previous one kept beside it), so "synced" is this start's.
+  if (existsSync(log)) renameSync(log, `${log}.prev`);
+  const pid = spawnDetached('nsenter', ['--net=/run/netns/' + n.netns, '--', process.execPath, skiffBin(), 'proxy', '--kubeconfig', state.proxy.kubeconfig,
+    '--node-name', nodeName, '--proxy-mode', state.proxy.mode, '--cluster-cidr', state.plan.clusterCIDR], log);
+  const p: StartedProcess = { role: 'proxy', name: `kube-proxy ${nodeName}`, pid, match: state.proxy.kubeconfig, log };
+  state.processes = state.processes.filter((x) => !(x.role === 'proxy' && x.name === p.name));
+  state.processes.push(p);
+  writeState(state);
+  await waitForLog(log, /skiff proxy: synced/, pid, 60_000, `kube-proxy on ${nodeName}`);
+  return p;
 }
 
 export interface DownOptions {
