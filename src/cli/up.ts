@@ -21,6 +21,7 @@ export async function upCommand(argv: string[]): Promise<number | void> {
       'underlay-cidr': { type: 'string' }, 'underlay-bridge': { type: 'string' }, 'cluster-cidr': { type: 'string' },
       registry: { type: 'string' }, 'pause-image': { type: 'string' }, wait: { type: 'string' },
       'dns-upstream': { type: 'string', multiple: true }, 'proxy-mode': { type: 'string' }, 'disable-network-policy': { type: 'boolean' },
+      'service-lb-pool': { type: 'string' }, 'disable-service-lb': { type: 'boolean' },
     },
   });
   const { clusterUp } = await import('../cluster/up.js');
@@ -38,6 +39,7 @@ export async function upCommand(argv: string[]): Promise<number | void> {
     port, registry: values.registry, pauseImage: values['pause-image'],
     waitMs: values.wait ? parseDuration(values.wait, 'wait') : 180_000,
     dnsUpstreams: values['dns-upstream'], proxyMode: proxyMode(values['proxy-mode']), networkPolicy: !values['disable-network-policy'],
+    serviceLB: !values['disable-service-lb'], serviceLBPool: values['service-lb-pool'],
     log,
   });
   process.stdout.write(`export KUBECONFIG=${state.server!.kubeconfig}\n`);

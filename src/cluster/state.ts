@@ -14,7 +14,7 @@ export const STATE_FILE = 'cluster.json';
 
 /** A process `up` started: stopped by `down` by PID, only while its command line still contains `match`. */
 export interface StartedProcess {
-  role: 'server' | 'agent' | 'registry-mirror' | 'dns' | 'proxy';
+  role: 'server' | 'agent' | 'registry-mirror' | 'dns' | 'proxy' | 'servicelb';
   name: string;
   pid: number;
   match: string;
@@ -41,6 +41,8 @@ export interface ClusterState {
   registryMirror?: string;
   /** kube-proxy's mode and kubeconfig (system:kube-proxy), when the nodes run one. */
   proxy?: { mode: 'iptables' | 'nftables'; kubeconfig: string };
+  /** The service load balancer's pool and the device its routes (proto 242, /32s in the pool) go on. */
+  serviceLB?: { pool: string; dev: string };
 }
 
 export const statePath = (dataDir: string): string => join(dataDir, STATE_FILE);

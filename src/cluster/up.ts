@@ -47,6 +47,10 @@ export interface UpOptions extends TopologyOptions {
   proxyMode?: 'iptables' | 'nftables' | 'none';
   /** Enforce NetworkPolicies on every node (default true). */
   networkPolicy?: boolean;
+  /** Run the service load balancer for type: LoadBalancer Services (default true). */
+  serviceLB?: boolean;
+  /** Its address pool (default: the top of the underlay, .200-.250 of a /24). */
+  serviceLBPool?: string;
   log: (msg: string) => void;
 }
 
@@ -185,6 +189,8 @@ async function bringUp(o: UpOptions, state: ClusterState, save: () => void): Pro
       await Promise.all(plan.nodePlans.map((n) => startNodeProxy(state, n.nodeName)));
       save();
     }
+    // 9. The service load balancer on the host: addresses on the underlay for LoadBalancer Services.
+    if (o.serviceLB !== false) await startServiceLB(o, state, save, pki);
   } finally { cs.close(); }
   o.log(`${plan.nodePlans.length} nodes Ready; export KUBECONFIG=${kubeconfig}`);
 }
@@ -205,6 +211,26 @@ async function startClusterDNS(o: UpOptions, state: ClusterState, save: () => vo
   await createOrKeep(() => cs.endpoints.create('kube-system', objs.endpoints));
   await createOrKeep(() => cs.endpointslices.create('kube-system', objs.endpointSlice));
   o.log(`cluster DNS on ${plan.hostIP}:53 behind kube-dns ${CLUSTER_DNS_IP} (upstreams ${upstreams.join(', ') || 'none'})`);
+}
+
+/**
+ * `skiff servicelb` on the host (it adds host routes to nodes, so it runs as root here, not in a
+ * node), as system:skiff:servicelb; resolves once it has synced every existing Service.
+ */
+async function startServiceLB(o: UpOptions, state: ClusterState, save: () => void, pki: ClusterPKI): Promise<void> {
+  const { plan, dataDir } = state;
+  const { underlayPool, parsePool } = await import('./servicelb-pool.js');
+  const pool = o.serviceLBPool ?? underlayPool(plan.underlayCIDR, plan.nodePlans.length);
+  parsePool(pool);
+  const kc = await writeComponentKubeconfig(pki, state.server!.url, join(dataDir, 'servicelb.kubeconfig'), 'servicelb', 'system:skiff:servicelb');
+  state.serviceLB = { pool, dev: plan.bridge };
+  save();
+  const log = join(dataDir, 'logs', 'servicelb.log');
+  const pid = spawnDetached(process.execPath, [skiffBin(), 'servicelb', '--kubeconfig', kc, '--pool', pool, '--node-routes', '--route-dev', plan.bridge], log);
+  state.processes.push({ role: 'servicelb', name: 'skiff servicelb', pid, match: kc, log });
+  save();
+  await waitForLog(log, /skiff servicelb: synced/, pid, 30_000, 'skiff servicelb');
+  o.log(`service load balancer: pool ${pool} on ${plan.bridge}`);
 }
 
 /**
@@ -255,6 +281,11 @@ export async function clusterDown(dataDirIn: string, o: DownOptions = {}): Promi
   await Promise.all(s.processes.filter((p) => p.role === 'agent').map((p) => step(`stop agent ${p.name}`, () => stopProcess(p))));
   for (const d of s.nodeDirs) await step(`clean node ${d}`, async () => { const r = await cleanupNodeRuntime(d); if (r.containers.length) log(`${d}: killed ${r.containers.length} containers`); });
   for (const p of s.processes.filter((x) => x.role !== 'agent')) await step(`stop ${p.name}`, () => stopProcess(p));
+  // The load balancer withdraws its routes when stopped; these are what a killed one left.
+  if (s.serviceLB) {
+    const lb = s.serviceLB;
+    await step('load-balancer routes', async () => { const { removeServiceLBRoutes } = await import('./servicelb.js'); await removeServiceLBRoutes(lb.pool, lb.dev); });
+  }
   for (const r of s.routes) await step(`route ${r.dst}`, () => deleteRoute(r));
   for (const ns of s.netns) await step(`netns ${ns}`, () => removeNamespace(ns));
   for (const l of s.links) await step(`link ${l}`, () => removeLink(l));

@@ -392,6 +392,26 @@ spec:
     assert.equal((await httpFrom('intruder', pg0, 5432)).code, 0, 'intruder -> postgres allowed');
   });
 
+  it('a LoadBalancer Service gets an address from the underlay pool; the host reaches it through a node; deleting the Service removes the route', async () => {
+    // backend-policy (above) admits only the frontend; a load balancer's clients are outside the cluster.
+    await cs!.networkpolicies.delete(APP, 'backend-policy');
+    await cs!.services.create(APP, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'doctor-backend-lb', namespace: APP }, spec: { type: 'LoadBalancer', selector: { app: 'doctor-backend' }, ports: [{ port: 8080, targetPort: 8000 }] } });
+    const ing = await until(async () => (await cs!.services.get(APP, 'doctor-backend-lb')).status?.loadBalancer?.ingress, 'doctor-backend-lb has an ingress address', 15_000);
+    assert.equal(ing.length, 1);
+    assert.equal(ing[0].ipMode, 'VIP');
+    const ip: string = ing[0].ip;
+    const prefix = nets.underlay.replace(/0\/24$/, '');
+    assert.ok(ip.startsWith(prefix) && Number(ip.slice(prefix.length)) >= 200 && Number(ip.slice(prefix.length)) <= 250, `${ip} in the pool at the top of ${nets.underlay}`);
+    const hostRoute = () => execFileSync('ip', ['-4', 'route', 'show', `${ip}/32`], { encoding: 'utf8' }).trim();
+    const r = await until(() => hostRoute(), `host route to ${ip}`, 10_000);
+    assert.match(r, new RegExp(`^${ip.replace(/\./g, '\\.')} via ${prefix.replace(/\./g, '\\.')}(11|12|13) dev ${BRIDGE} proto ${SKIFF_ROUTE_PROTOCOL}`), r);
+    const curl = async () => (await run('curl', ['-sS', '-m', '3', `http://${ip}:8080/health`]).catch(() => ({ stdout: '' }))).stdout;
+    await until(async () => (await curl()) === 'ok', `curl http://${ip}:8080/health from the host`, 20_000);
+    for (let k = 0; k < 5; k++) assert.equal(await curl(), 'ok');
+    await cs!.services.delete(APP, 'doctor-backend-lb');
+    await until(() => hostRoute() === '', `route to ${ip} removed`, 10_000);
+  });
+
   it('skiff down removes every namespace, link, route, mount, process and cgroup it made, and is idempotent', async () => {
     cs?.close();
     cs = undefined;

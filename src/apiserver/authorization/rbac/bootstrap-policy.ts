@@ -108,6 +108,9 @@ export function clusterRoles(): ClusterRole[] {
     clusterRole('system:node-bootstrapper', [rule(['create', 'get', 'list', 'watch'], [CERTS], ['certificatesigningrequests'])]),
     clusterRole('system:auth-delegator', [rule(['create'], [AUTHN], ['tokenreviews']), rule(['create'], [AUTHZ], ['subjectaccessreviews'])]),
     clusterRole('system:kube-aggregator', [rule(READ, [''], ['services', 'endpoints'])]),
+    // As metrics-server's manifest installs it: reading resource metrics (`kubectl top`) comes with view/edit/admin.
+    clusterRole('system:aggregated-metrics-reader', [rule(['get', 'list', 'watch'], ['metrics.k8s.io'], ['pods', 'nodes'])],
+      { labels: { 'k8s-app': 'metrics-server', [AGG + 'admin']: 'true', [AGG + 'edit']: 'true', [AGG + 'view']: 'true' } }),
     clusterRole('system:kube-controller-manager', [
       eventsRule(),
       // Leader election.
@@ -129,6 +132,15 @@ export function clusterRoles(): ClusterRole[] {
     clusterRole('system:coredns', [
       rule(['list', 'watch'], [''], ['endpoints', 'namespaces', 'pods', 'services']),
       rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+    ]),
+    // skiff's service load balancer (`skiff servicelb`, run by `skiff up`): addresses for LoadBalancer
+    // Services and routes to nodes, as a cloud's service controller or MetalLB's controller.
+    clusterRole('system:skiff:servicelb', [
+      rule(['get', 'list', 'watch'], [''], ['services']),
+      rule(['update', 'patch'], [''], ['services/status']),
+      rule(['get', 'list', 'watch'], [''], ['nodes']),
+      rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+      eventsRule(),
     ]),
     clusterRole('system:skiff:network-policy', [
       rule(['list', 'watch'], [''], ['namespaces', 'pods']),
@@ -203,6 +215,7 @@ export function clusterRoleBindings(): RoleBinding[] {
     clusterBinding('system:kube-dns', [serviceAccount(KUBE_SYSTEM, 'kube-dns')]),
     clusterBinding('system:coredns', [...users('system:coredns'), serviceAccount(KUBE_SYSTEM, 'coredns')]),
     clusterBinding('system:skiff:network-policy', groups('system:nodes')),
+    clusterBinding('system:skiff:servicelb', users('system:skiff:servicelb')),
     clusterBinding('system:kube-scheduler', users('system:kube-scheduler')),
     clusterBinding('system:volume-scheduler', users('system:kube-scheduler')),
     // Kept without subjects: the Node authorizer grants nodes their rules since 1.8.
