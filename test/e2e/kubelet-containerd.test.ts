@@ -10,7 +10,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync, readdirSync, rmdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, rmdirSync, existsSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSkiffServer, type SkiffServer } from '../support/skiff-server.js';
@@ -76,7 +78,7 @@ describe('kubelet on containerd: the doctor-backend pod', { skip: !isRoot ? 'nee
 
   after(async () => {
     await cs?.jobs.delete(NS, 'pi', { propagationPolicy: 'Background' } as any).catch(() => {});
-    for (const p of ['doctor-backend', 'bad-image', 'crasher', 'oom', 'init-fails', 'init-feeds', 'config-reader']) await cs?.pods.delete(NS, p, { gracePeriodSeconds: 0 } as any).catch(() => {});
+    for (const p of ['doctor-backend', 'bad-image', 'crasher', 'oom', 'init-fails', 'init-feeds', 'config-reader', 'attach-me']) await cs?.pods.delete(NS, p, { gracePeriodSeconds: 0 } as any).catch(() => {});
     await kubelet?.stop();
     await ctrd?.stop();
     if (isRoot) removeCgroups();
@@ -217,5 +219,51 @@ describe('kubelet on containerd: the doctor-backend pod', { skip: !isRoot ? 'nee
     });
     const j = await until(async () => { const x = await cs.jobs.get(NS, 'pi'); return x.status?.conditions?.some((c: any) => c.type === 'Complete' && c.status === 'True') && x; }, 'Job Complete', 90_000);
     assert.equal(j.status.succeeded, 2);
+  });
+
+  for (const k of VERSIONS) {
+    it(`kubectl ${k.name}: port-forward reaches the doctor-backend's port 8000 inside its pod network`, async () => {
+      const pf = spawn(k.path, ['--kubeconfig', srv.kubeconfig, '-n', NS, 'port-forward', 'pod/doctor-backend', ':8000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '', err = '';
+      pf.stdout!.on('data', (b) => (out += b));
+      pf.stderr!.on('data', (b) => (err += b));
+      const exited = new Promise((r) => pf.on('close', r));
+      try {
+        const m = await until(() => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out), `port-forward listening (${err})`, 20_000);
+        for (let i = 0; i < 2; i++) {
+          const body = await new Promise<string>((resolve, reject) => {
+            httpGet({ host: '127.0.0.1', port: Number(m[1]), path: '/health' }, (res) => {
+              let b = '';
+              res.on('data', (c) => (b += c));
+              res.on('end', () => resolve(`${res.statusCode} ${b}`));
+            }).on('error', reject);
+          });
+          assert.equal(body, '200 ok');
+        }
+      } finally {
+        if (pf.exitCode === null) pf.kill('SIGKILL');
+        await exited;
+      }
+    });
+  }
+
+  it('kubectl cp copies a file into the container and back (tar over exec)', async () => {
+    const bin = VERSIONS.at(-1)!.path;
+    const src = join(dir, 'note.txt'), back = join(dir, 'note-back.txt');
+    writeFileSync(src, 'patient notes\n');
+    const put = await kubectl(bin, srv.kubeconfig, ['-n', NS, 'cp', src, 'doctor-backend:/tmp/note.txt']);
+    assert.equal(put.code, 0, put.stderr);
+    const cat = await kubectl(bin, srv.kubeconfig, ['-n', NS, 'exec', 'doctor-backend', '--', 'cat', '/tmp/note.txt']);
+    assert.equal(cat.stdout, 'patient notes\n');
+    const get = await kubectl(bin, srv.kubeconfig, ['-n', NS, 'cp', 'doctor-backend:/tmp/note.txt', back]);
+    assert.equal(get.code, 0, get.stderr);
+    assert.equal(readFileSync(back, 'utf8'), 'patient notes\n');
+  });
+
+  it('kubectl attach -i reaches a running container\'s stdin and streams its stdout', async () => {
+    await cs.pods.create(NS, pod('attach-me', [{ name: 'c', image: images.busybox, stdin: true, command: ['sh', '-c', 'echo ready; read line; echo "got $line"; sleep 2'] }], { restartPolicy: 'Never' }));
+    await until(async () => (await cs.pods.get(NS, 'attach-me')).status?.phase === 'Running', 'attach-me Running', 60_000);
+    const r = await kubectl(VERSIONS.at(-1)!.path, srv.kubeconfig, ['-n', NS, 'attach', '-i', 'attach-me', '-c', 'c'], 'hello\n', 30_000);
+    assert.match(r.stdout, /got hello/, `${r.code} ${r.stdout} ${r.stderr}`);
   });
 });
