@@ -33,6 +33,7 @@ import { CRDController } from './registry/crd/controller.js';
 import { NamespaceFinalizer } from './registry/namespace-finalizer.js';
 import { podBindingHandler } from './registry/pod-binding.js';
 import { KubeletProxy } from './proxy/kubelet-proxy.js';
+import { MetricsServer } from '../metrics-server/metrics-server.js';
 import { ensureComponentCert } from './pki/cluster-pki.js';
 import { KubernetesServiceController } from './controlplane/kubernetes-service.js';
 import { isUnspecified, resolveAdvertiseAddress } from './advertise-address.js';
@@ -100,6 +101,8 @@ export interface APIServerOptions {
   advertiseAddress?: string;
   /** Milliseconds between the periodic checks of `default/kubernetes` (default 10 s). */
   endpointReconcileIntervalMs?: number;
+  /** Milliseconds between scrapes of the kubelets for metrics.k8s.io (default: SKIFF_METRIC_RESOLUTION, else 10 s). */
+  metricResolutionMs?: number;
 }
 
 /** Before RBAC is configured: client certificates, system:masters may do anything, everyone may read discovery. */
@@ -120,6 +123,8 @@ export class APIServer {
   readonly namespaces: NamespaceFinalizer;
   /** pods/log, exec, attach, portforward and nodes/proxy: through to the kubelet. */
   private readonly kubeletProxy: KubeletProxy;
+  /** metrics.k8s.io (`kubectl top`), from the kubelets' stats. */
+  readonly metricsServer: MetricsServer;
   /** Keeps `default/kubernetes` pointing at this server (made at start, once the port is known). */
   private kubernetesService?: KubernetesServiceController;
   /** The address the cluster reaches this server at (--advertise-address). */
@@ -133,6 +138,11 @@ export class APIServer {
     this.crds = new CRDController(this.registry);
     this.namespaces = new NamespaceFinalizer(this.registry);
     this.kubeletProxy = new KubeletProxy(this.client, () => ensureComponentCert(opts.pki, 'apiserver-kubelet-client', 'kube-apiserver-kubelet-client', ['system:masters']));
+    this.metricsServer = new MetricsServer({
+      client: this.client, resolutionMs: opts.metricResolutionMs,
+      credentials: () => ensureComponentCert(opts.pki, 'apiserver-kubelet-client', 'kube-apiserver-kubelet-client', ['system:masters']),
+      log: (m) => process.stderr.write(`skiff apiserver: ${m}\n`),
+    });
     this.advertiseAddress = resolveAdvertiseAddress(opts.host ?? '127.0.0.1', opts.advertiseAddress);
   }
 
@@ -184,6 +194,7 @@ export class APIServer {
     await this.crds.start();
     await this.namespaces.start();
     for (const r of this.guards.runnables) await r.start();
+    this.metricsServer.start();
     this.ready = true;
   }
 
@@ -193,6 +204,7 @@ export class APIServer {
     this.ready = false;
     for (const r of [...this.guards.runnables].reverse()) { try { await r.stop(); } catch { /* stopping anyway */ } }
     await this.kubernetesService?.stop();
+    await this.metricsServer.stop();
     this.crds.stop();
     this.namespaces.stop();
     this.kubeletProxy.close();
@@ -237,6 +249,8 @@ export class APIServer {
       const virtual = ri.isResourceRequest ? this.virtual.find(ri) : undefined;
       if (this.kubeletProxy.handles(ri)) {
         await this.kubeletProxy.serve(ri, url.searchParams, req, res);
+      } else if (this.metricsServer.handles(ri)) {
+        await this.metricsServer.serve(ri, url.searchParams, req, res);
       } else if (virtual) {
         await this.virtual.serve(virtual, ri, url.searchParams, req, res, user);
       } else if (ri.isResourceRequest) {

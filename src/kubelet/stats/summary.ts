@@ -33,6 +33,14 @@ function nodeCpuNanos(): number | undefined {
   } catch { return undefined; }
 }
 
+/** When the machine booted (/proc/stat `btime`): the node's startTime, from which its cumulative CPU counts. */
+function bootTime(): string | undefined {
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    return m ? new Date(Number(m[1]) * 1000).toISOString() : undefined;
+  } catch { return undefined; }
+}
+
 export async function statsSummary(o: { runtime: RuntimeService; nodeName: string; rootDir: string; machine?: MachineInfo; pods: () => any[] }): Promise<any> {
   const t = Date.now();
   const time = new Date(t).toISOString();
@@ -47,9 +55,11 @@ export async function statsSummary(o: { runtime: RuntimeService; nodeName: strin
     const pod = pods.get(c.labels?.[POD_UID] ?? '');
     if (!pod) continue;
     const nanoCores = rate(s.id, s.timestampMs || t, s.cpuUsageCoreNanoSeconds);
+    // Each sample carries the time it was read: metrics-server divides CPU deltas by these.
+    const at = s.timestampMs ? new Date(s.timestampMs).toISOString() : time;
     const cs = { name: c.labels?.[CONTAINER_NAME] ?? c.metadata.name, startTime: new Date(c.createdAtMs).toISOString(),
-      cpu: { time, usageNanoCores: nanoCores, usageCoreNanoSeconds: s.cpuUsageCoreNanoSeconds },
-      memory: { time, workingSetBytes: s.memoryWorkingSetBytes } };
+      cpu: { time: at, usageNanoCores: nanoCores, usageCoreNanoSeconds: s.cpuUsageCoreNanoSeconds },
+      memory: { time: at, workingSetBytes: s.memoryWorkingSetBytes } };
     pod.containers.push(cs);
     pod.cpu.usageNanoCores += nanoCores ?? 0;
     pod.cpu.usageCoreNanoSeconds += s.cpuUsageCoreNanoSeconds ?? 0;
@@ -60,7 +70,7 @@ export async function statsSummary(o: { runtime: RuntimeService; nodeName: strin
   const used = mem ? mem - freemem() : undefined;
   return {
     node: {
-      nodeName: o.nodeName, startTime: time,
+      nodeName: o.nodeName, startTime: bootTime() ?? time,
       cpu: { time, usageNanoCores: rate('node', t, cpuNs), usageCoreNanoSeconds: cpuNs },
       memory: { time, availableBytes: mem ? freemem() : undefined, usageBytes: used, workingSetBytes: used },
     },
