@@ -15,7 +15,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -410,6 +410,37 @@ spec:
     for (let k = 0; k < 5; k++) assert.equal(await curl(), 'ok');
     await cs!.services.delete(APP, 'doctor-backend-lb');
     await until(() => hostRoute() === '', `route to ${ip} removed`, 10_000);
+  });
+
+  it('a pod\'s projected ServiceAccount token authenticates to the API server from the pod\'s network (kubernetes.default.svc -> 10.96.0.1 -> the API server)', async () => {
+    await cs!.pods.create(APP, {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sa-client', namespace: APP },
+      spec: { terminationGracePeriodSeconds: 1, nodeName: `${NAME}-n3`, containers: [{ name: 'c', image: images.busybox, command: ['sleep', '3603'] }] },
+    });
+    const p = await until(async () => { const x = await cs!.pods.get(APP, 'sa-client'); return ready(x) && x; }, 'sa-client Running', 60_000);
+    assert.ok(p.spec.volumes.some((v: any) => v.projected?.sources?.some((s: any) => s.serviceAccountToken)), 'admission added the projected token volume');
+    const token = (await execIn('sa-client', ['cat', '/var/run/secrets/kubernetes.io/serviceaccount/token'])).stdout.trim();
+    const ca = (await execIn('sa-client', ['cat', '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt'])).stdout;
+    assert.match(ca, /BEGIN CERTIFICATE/);
+    // The pod's busybox wget fails the TLS handshake with the API server (alert 40; the same binary on
+    // the host or in the node's namespace succeeds: not understood yet), so the request is made with
+    // the host's curl *inside the pod's network namespace*: the pod's own address, resolver answer
+    // (10.96.0.1 from kube-dns via the pod's resolv.conf is checked below) and kube-proxy's DNAT.
+    const pid = readdirSync('/proc').find((d) => { try { return readFileSync(`/proc/${d}/cmdline`, 'utf8') === 'sleep\u00003603\u0000'; } catch { return false; } });
+    assert.ok(pid, 'the pod\'s process');
+    const ns = await execIn('sa-client', ['nslookup', 'kubernetes.default.svc.cluster.local']);
+    assert.match(ns.stdout, /Address:\s+10\.96\.0\.1$/m);
+    const caFile = join(dir, 'sa-ca.crt');
+    writeFileSync(caFile, ca);
+    const body = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    const { stdout } = await run('nsenter', [`--net=/proc/${pid}/ns/net`, 'curl', '-sS', '--cacert', caFile, '--resolve', 'kubernetes.default.svc:443:10.96.0.1',
+      '-H', `Authorization: Bearer ${token}`, '-H', 'Content-Type: application/json', '--data', body,
+      'https://kubernetes.default.svc/apis/authentication.k8s.io/v1/selfsubjectreviews']);
+    const user = JSON.parse(stdout).status.userInfo;
+    assert.equal(user.username, 'system:serviceaccount:doctor-app:default');
+    assert.ok(user.groups.includes('system:serviceaccounts:doctor-app'));
+    // A bound token: the pod it was issued for travels in its extra info.
+    assert.deepEqual(user.extra?.['authentication.kubernetes.io/pod-name'], ['sa-client']);
   });
 
   it('skiff down removes every namespace, link, route, mount, process and cgroup it made, and is idempotent', async () => {
