@@ -13,6 +13,7 @@ import { schedulingScenarios } from './scenarios/scheduling.js';
 import { kubeletScenarios } from './scenarios/kubelet.js';
 import { dnsScenarios } from './scenarios/dns.js';
 import { proxyScenarios } from './scenarios/proxy.js';
+import { nodeScenarios } from './scenarios/node.js';
 import { networkScenarios } from './scenarios/network.js';
 
 async function main(): Promise<void> {
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const ri = args.indexOf('--rounds');
   const rounds = ri >= 0 ? Number(args[ri + 1]) : 3;
   const names = args.filter((a, i) => !a.startsWith('--') && !(ri >= 0 && i === ri + 1));
-  const all: Scenario[] = [...apiserverScenarios(), ...guardScenarios(), ...schedulingScenarios(), ...kubeletScenarios(), ...dnsScenarios(), ...proxyScenarios(), ...networkScenarios()];
+  const all: Scenario[] = [...apiserverScenarios(), ...guardScenarios(), ...schedulingScenarios(), ...kubeletScenarios(), ...dnsScenarios(), ...proxyScenarios(), ...nodeScenarios(), ...networkScenarios()];
   const chosen = names.length ? all.filter((s) => names.some((n) => s.name.includes(n))) : all;
   const results: Record<string, Row[][]> = {};
   for (const s of chosen) {
