@@ -1,8 +1,10 @@
 /**
  * @module apiserver/metrics
- * The API server's metrics, under Kubernetes' names.
+ * The API server's metrics, under Kubernetes' names. Its registry also renders the process-wide
+ * default registry, so the controller manager's work queues and the scheduler that `skiff server`
+ * runs in this process show at the same `/metrics`, as with kube-apiserver's legacyregistry.
  */
-import { Counter, Gauge, Histogram, MetricsRegistry, processMetrics } from '../metrics/registry.js';
+import { Counter, Gauge, Histogram, MetricsRegistry, defaultRegistry, mergeExposition, processMetrics } from '../metrics/registry.js';
 
 export class APIServerMetrics {
   readonly registry = new MetricsRegistry();
@@ -16,5 +18,13 @@ export class APIServerMetrics {
       for (const [r, n] of countObjects()) g.set({ resource: r }, n);
     }));
     processMetrics(this.registry);
+    this.registry.register({ render: () => defaultRegistry.render() });
+  }
+
+  /** What `/metrics` serves: this registry, the process-wide one, and the components' threads. */
+  async render(): Promise<string> {
+    const local = this.registry.render();
+    const remotes = await defaultRegistry.renderRemotes();
+    return remotes.length ? mergeExposition([local, ...remotes]) : local;
   }
 }

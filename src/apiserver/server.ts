@@ -314,7 +314,7 @@ export class APIServer {
     if (p === '/version') return writeJSON(res, 200, KUBERNETES_VERSION);
     if (p === '/metrics') {
       (res as any).writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-      (res as any).end(this.metrics.registry.render());
+      (res as any).end(await this.metrics.render());
       return;
     }
     if (p === '/api' || p === '/apis') {

@@ -47,7 +47,11 @@ async function start(t: WorkerTask): Promise<() => Promise<void>> {
 if (parentPort) {
   const port = parentPort;
   start(workerData as WorkerTask).then((stop) => {
-    port.on('message', (m) => { if (m === 'stop') void stop().finally(() => { port.postMessage('stopped'); process.exit(0); }); });
+    port.on('message', (m) => {
+      if (m === 'stop') void stop().finally(() => { port.postMessage('stopped'); process.exit(0); });
+      // The API server's /metrics asks for this thread's work queue / scheduler metrics.
+      if (m === 'metrics') void import('../metrics/registry.js').then(({ defaultRegistry }) => port.postMessage({ metrics: defaultRegistry.render() }));
+    });
     port.postMessage('ready');
   }, (e) => { port.postMessage({ error: String((e as Error)?.stack ?? e) }); });
 }

@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { ClientConfig } from '../client/transport.js';
 import type { ControllerOptions } from '../controllers/framework.js';
 import type { WorkerTask } from './component-worker.js';
+import { defaultRegistry } from '../metrics/registry.js';
 
 export interface ComponentOptions {
   controllerManager: boolean;
@@ -43,7 +44,18 @@ function runInWorker(task: WorkerTask): Promise<() => Promise<void>> {
       w.off('error', onError);
       if (m !== 'ready') { void w.terminate(); reject(new Error(`skiff ${task.kind}: ${m?.error ?? m}`)); return; }
       w.on('error', (e) => process.stderr.write(`skiff ${task.kind}: ${e.stack ?? e}\n`));
+      // The thread's metrics join the API server's /metrics (answers come back in order).
+      const waiting: ((text: string) => void)[] = [];
+      w.on('message', (r) => { if (typeof r?.metrics === 'string') waiting.shift()?.(r.metrics); });
+      const removeRemote = defaultRegistry.addRemote(() => new Promise<string>((res) => {
+        const t = setTimeout(() => { const i = waiting.indexOf(answer); if (i >= 0) waiting.splice(i, 1); res(''); }, 2000);
+        const answer = (text: string) => { clearTimeout(t); res(text); };
+        waiting.push(answer);
+        w.postMessage('metrics');
+      }));
+      w.once('exit', () => { removeRemote(); for (const a of waiting.splice(0)) a(''); });
       resolve(() => new Promise<void>((done) => {
+        removeRemote();
         const t = setTimeout(() => { void w.terminate().then(() => done()); }, 5000);
         w.once('exit', () => { clearTimeout(t); done(); });
         w.postMessage('stop');

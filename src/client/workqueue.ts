@@ -5,7 +5,10 @@
  * added while being processed is queued again when the worker calls done); failures are retried
  * with per-item exponential backoff bounded by an overall token bucket
  * (DefaultControllerRateLimiter: 5 ms doubling to 1000 s, and 10 qps with a burst of 100).
+ * A named queue reports upstream's workqueue_* metrics (depth, adds, queue and work durations,
+ * retries, in-flight work), keeping one timestamp per key; an unnamed one reports nothing.
  */
+import { newQueueMetrics, trackInFlight, untrackInFlight, type QueueMetrics } from './workqueue-metrics.js';
 
 export interface RateLimiter {
   /** How long to wait before the item may be retried. */
@@ -59,18 +62,49 @@ export class WorkQueue {
   private waiters: ((k: string | undefined) => void)[] = [];
   private timers = new Map<string, { t: NodeJS.Timeout; at: number }>();
   private shuttingDown = false;
+  private readonly metrics: QueueMetrics | undefined;
+  /** performance.now() of each key's first add since it was last taken (named queues only). */
+  private readonly addTimes: Map<string, number> | undefined;
+  /** performance.now() of each key's get() until done() (named queues only; read when scraped). */
+  readonly processingSince = new Map<string, number>();
 
-  constructor(readonly limiter: RateLimiter = defaultControllerRateLimiter()) {}
+  /** `name` labels the queue's metrics (client-go's RateLimitingQueueConfig.Name); '' reports none. */
+  constructor(readonly limiter: RateLimiter = defaultControllerRateLimiter(), readonly name = '') {
+    if (name) {
+      this.metrics = newQueueMetrics(name);
+      this.addTimes = new Map();
+      trackInFlight(this);
+    }
+  }
 
   get length(): number { return this.queue.length; }
 
   add(key: string): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.add(key);
+    if (this.metrics) {
+      this.metrics.adds.inc();
+      if (!this.addTimes!.has(key)) this.addTimes!.set(key, performance.now());
+    }
     if (this.processing.has(key)) return; // queued again by done()
+    this.enqueue(key);
+  }
+
+  /** Hand a dirty key to a waiting worker, or queue it. */
+  private enqueue(key: string): void {
     const w = this.waiters.shift();
-    if (w) { this.dirty.delete(key); this.processing.add(key); w(key); return; }
+    if (w) { this.dirty.delete(key); this.startProcessing(key); w(key); return; }
     this.queue.push(key);
+    this.metrics?.depth.add(1);
+  }
+
+  private startProcessing(key: string): void {
+    this.processing.add(key);
+    if (!this.metrics) return;
+    const now = performance.now();
+    const t = this.addTimes!.get(key);
+    if (t !== undefined) { this.metrics.latency.observe((now - t) / 1000); this.addTimes!.delete(key); }
+    this.processingSince.set(key, now);
   }
 
   /** Add after `ms` (coalescing: the earliest pending time for a key wins). */
@@ -86,7 +120,10 @@ export class WorkQueue {
   }
 
   /** Retry later, as the rate limiter says. */
-  addRateLimited(key: string): void { this.addAfter(key, this.limiter.when(key)); }
+  addRateLimited(key: string): void {
+    this.metrics?.retries.inc();
+    this.addAfter(key, this.limiter.when(key));
+  }
 
   /** Stop tracking the key's failures (call after it was processed successfully). */
   forget(key: string): void { this.limiter.forget(key); }
@@ -97,8 +134,9 @@ export class WorkQueue {
   get(): Promise<string | undefined> {
     const key = this.queue.shift();
     if (key !== undefined) {
+      this.metrics?.depth.add(-1);
       this.dirty.delete(key);
-      this.processing.add(key);
+      this.startProcessing(key);
       return Promise.resolve(key);
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
@@ -108,11 +146,16 @@ export class WorkQueue {
   /** The worker is finished with `key`; if it was added meanwhile, it goes back in the queue. */
   done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.has(key)) { this.dirty.delete(key); this.add(key); }
+    if (this.metrics) {
+      const t = this.processingSince.get(key);
+      if (t !== undefined) { this.metrics.workDuration.observe((performance.now() - t) / 1000); this.processingSince.delete(key); }
+    }
+    if (this.dirty.has(key)) this.enqueue(key);
   }
 
   shutDown(): void {
     this.shuttingDown = true;
+    if (this.metrics) untrackInFlight(this);
     for (const { t } of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     for (const w of this.waiters.splice(0)) w(undefined);

@@ -66,10 +66,13 @@ export interface ControllerDescriptor {
 export const MAX_RETRIES = 15;
 
 export abstract class QueueController implements Controller {
-  readonly queue = new WorkQueue();
+  readonly queue: WorkQueue;
   private stopped = false;
 
-  constructor(readonly name: string, protected readonly ctx: ControllerContext, private readonly workers = ctx.options.workers) {}
+  constructor(readonly name: string, protected readonly ctx: ControllerContext, private readonly workers = ctx.options.workers) {
+    // Named after the controller, so its workqueue_* metrics carry name="deployment" etc.
+    this.queue = new WorkQueue(undefined, name);
+  }
 
   /** Bring the object named by `key` to its desired state. Throw to be retried later. */
   protected abstract sync(key: string): Promise<void>;

@@ -22,6 +22,7 @@ import { VolumeManager } from './volume/volume-manager.js';
 import { ProbeManager } from './prober/prober-manager.js';
 import { KubeRuntimeManager, type PodRuntimeStatus, type SyncResult } from './kuberuntime/runtime-manager.js';
 import { toAPIPodStatus } from './kuberuntime/api-status.js';
+import { KubeletMetrics } from './metrics.js';
 import { PodWorkers, type SyncPodResult } from './pod-workers.js';
 import { StatusManager } from './status/status-manager.js';
 import { generateConditions } from './status/generate.js';
@@ -95,6 +96,8 @@ export class Kubelet implements KubeletHost {
   readonly kuberuntime: KubeRuntimeManager;
   readonly nodeStatus: NodeStatusManager;
   readonly lease: NodeLeaseController;
+  /** kubelet_* metrics, served at the kubelet API's /metrics. */
+  readonly metrics = new KubeletMetrics();
   private readonly pods: Informer;
   private readonly nodeInformer: Informer;
   private podCIDR: string | undefined;
@@ -121,7 +124,7 @@ export class Kubelet implements KubeletHost {
     this.recorder = new Recorder(o.cs.events, 'kubelet', o.nodeName);
     this.pods = new Informer(o.cs.pods, '', { fieldSelector: `spec.nodeName=${o.nodeName}` });
     this.statusManager = new StatusManager({ cs: o.cs, apiPod: (uid) => this.apiPodFor(uid), log });
-    this.podWorkers = new PodWorkers({ syncer: this, resyncMs: o.resyncMs, log });
+    this.podWorkers = new PodWorkers({ syncer: this, resyncMs: o.resyncMs, log, observeSync: (op, secs) => this.metrics.observePodWorker(op, secs) });
     this.volumes = new VolumeManager({ cs: o.cs, rootDir: o.rootDir, nodeName: o.nodeName, recorder: this.recorder });
     this.probes = new ProbeManager({
       runtime: o.runtime, recorder: this.recorder, secondMs: o.probeSecondMs,
@@ -253,6 +256,7 @@ export class Kubelet implements KubeletHost {
       const r = canAdmitPod(pod, this.podWorkers.activePods(), this.nodeStatus.node);
       if (!r.admit) return this.rejectPod(pod, r.reason!, r.message!);
     }
+    if (!known) this.metrics.podSeen(uid);
     this.podWorkers.updatePod(pod, known ? 'update' : 'create');
   }
 
@@ -294,7 +298,7 @@ export class Kubelet implements KubeletHost {
     for (const [uid, p] of next) {
       const known = this.staticPods.has(uid);
       this.staticPods.set(uid, p);
-      if (!known) this.podWorkers.updatePod(p, 'create');
+      if (!known) { this.metrics.podSeen(uid); this.podWorkers.updatePod(p, 'create'); }
     }
   }
 
@@ -369,6 +373,8 @@ export class Kubelet implements KubeletHost {
     // Volumes are mounted by kuberuntime right before it starts containers (FailedMount is the
     // volume manager's event); a pod whose volumes are not ready waits in ContainerCreating.
     let rs = await this.kuberuntime.getPodStatus(uid, pod.metadata.name, pod.metadata.namespace);
+    // kubelet_pod_start_duration_seconds: only a pod we see go to Running (not one adopted running).
+    const wasRunning = this.previousStatus(pod).phase === 'Running';
     // A new pod whose first sync is slow (an image pull) shows Pending with ContainerCreating and
     // its startTime meanwhile, as upstream's first status; a fast one goes straight to Running in one write.
     const first = this.previousStatus(pod).startTime ? undefined : setTimeout(() => {
@@ -380,6 +386,10 @@ export class Kubelet implements KubeletHost {
     rs = await this.kuberuntime.getPodStatus(uid, pod.metadata.name, pod.metadata.namespace);
     const status = this.generateAPIPodStatus(pod, rs, result, false);
     this.statusManager.setPodStatus(pod, status);
+    if (status.phase === 'Running') {
+      if (wasRunning) this.metrics.forgetPod(uid);
+      else this.metrics.podStarted(uid, pod.metadata.creationTimestamp);
+    }
     if (isTerminalPhase(status.phase) && !isStaticPod(pod)) return { terminal: true };
     if (result?.error || (result?.waiting.size ?? 0) > 0) requeueMs ??= 2_000;
     return { requeueMs };
@@ -414,6 +424,7 @@ export class Kubelet implements KubeletHost {
     await this.kuberuntime.removeTerminatedPod(rs);
     this.statusManager.removePod(uid);
     this.lastSync.delete(uid);
+    this.metrics.forgetPod(uid);
   }
 
   private async ensureMirrorPod(pod: any): Promise<void> {
@@ -462,6 +473,9 @@ export class Kubelet implements KubeletHost {
   listPods(): any[] {
     return [...[...this.apiPods.values()].map((p) => this.pods.get(keyOf(p)) ?? p), ...this.staticPods.values()];
   }
+
+  /** The kubelet's /metrics text, with the running pods/containers read from the runtime now. */
+  renderMetrics(): Promise<string> { return this.metrics.render(this.runtime); }
 
   statsSummary(): Promise<any> {
     return statsSummary({ runtime: this.runtime, nodeName: this.o.nodeName, rootDir: this.o.rootDir, machine: this.machine, pods: () => [...this.apiPods.values(), ...this.staticPods.values()] });

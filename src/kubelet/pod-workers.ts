@@ -47,6 +47,8 @@ interface Worker {
   removed: boolean;
   timer?: NodeJS.Timeout;
   failures: number;
+  /** What the next SyncPod is for (kubelet_pod_worker_duration_seconds' operation_type). */
+  op: 'create' | 'update' | 'sync';
 }
 
 export interface PodWorkersOptions {
@@ -54,6 +56,8 @@ export interface PodWorkersOptions {
   /** Periodic resync of every running pod (upstream's 1 m sync frequency; ours 10 s). */
   resyncMs?: number;
   log?: (msg: string) => void;
+  /** How long each SyncPod took, by what it was for (kubelet_pod_worker_duration_seconds). */
+  observeSync?: (op: 'create' | 'update' | 'sync', seconds: number) => void;
 }
 
 export class PodWorkers {
@@ -73,9 +77,9 @@ export class PodWorkers {
     if (!w) {
       // A sync for a pod we already forgot (a late resync timer) starts nothing.
       if (type === 'sync') return;
-      w = { uid, pod, pending: false, running: false, terminationRequested: false, terminated: false, finished: false, removed: false, failures: 0 };
+      w = { uid, pod, pending: false, running: false, terminationRequested: false, terminated: false, finished: false, removed: false, failures: 0, op: 'create' };
       this.workers.set(uid, w);
-    }
+    } else if (type === 'update' && w.op === 'sync') w.op = 'update'; // a pending create stays a create
     w.pod = pod;
     if (type === 'kill' || pod.metadata.deletionTimestamp) {
       const grace = opts.gracePeriodSeconds ?? pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds;
@@ -116,7 +120,11 @@ export class PodWorkers {
         const pod = w.pod;
         try {
           if (!w.terminationRequested) {
-            const r = await this.o.syncer.syncPod(pod);
+            const op = w.op;
+            w.op = 'sync';
+            const t0 = performance.now();
+            let r: SyncPodResult;
+            try { r = await this.o.syncer.syncPod(pod); } finally { this.o.observeSync?.(op, (performance.now() - t0) / 1000); }
             if (r.terminal) { w.terminationRequested = true; w.gracePeriodSeconds ??= pod.spec?.terminationGracePeriodSeconds; w.pending = true; }
             else this.schedule(w, r.requeueMs ?? this.resyncMs);
           } else if (!w.terminated) {

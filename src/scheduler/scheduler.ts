@@ -23,6 +23,7 @@ import { SchedulingQueue } from './queue/scheduling-queue.js';
 import { Nominator } from './queue/nominator.js';
 import { schedulePod } from './schedule-one.js';
 import { addAllEventHandlers } from './eventhandlers.js';
+import { observeAttempt, observePodScheduled, preemptionAttempts, registerPendingPods, schedulingAlgorithmDuration, unregisterPendingPods } from './metrics.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
@@ -106,11 +107,13 @@ export class Scheduler {
     await this.informers.waitForCacheSync();
     if (this.stopped) return;
     this.queue.run();
+    registerPendingPods(this.queue);
     this.loopDone = this.loop();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    unregisterPendingPods(this.queue);
     this.queue.close();
     await this.loopDone;
     await Promise.allSettled([...this.inflightBindings]);
@@ -139,21 +142,26 @@ export class Scheduler {
     if (pi.terminating || this.cache.hasPod(pi.uid)) return;
     const podCycle = this.queue.cycle;
     const state = new CycleState();
+    // scheduler_scheduling_attempt_duration_seconds runs from here to the bind or the failure.
+    const start = performance.now();
     let node: string;
     try {
       const nodes = this.cache.list();
       const r = schedulePod(this.framework, state, pi, nodes, this.percentage, this.nextStartNodeIndex, !this.nominator.empty);
+      schedulingAlgorithmDuration.observe({}, (performance.now() - start) / 1000);
       if (nodes.length) this.nextStartNodeIndex = (this.nextStartNodeIndex + r.processed) % nodes.length;
       node = r.node;
     } catch (err) {
       if (!(err instanceof FitError)) {
         q.unschedulablePlugins = new Set();
         this.stats.errors++;
+        observeAttempt('error', this.schedulerName, (performance.now() - start) / 1000);
         this.handleSchedulingFailure(q, 'SchedulerError', (err as Error).message, undefined, podCycle, true);
         return;
       }
       let nominated: string | undefined;
       if (err.numAllNodes > 0 && this.framework.hasPostFilter()) {
+        preemptionAttempts.inc();
         const r = this.framework.runPostFilterPlugins(state, pi, err.statuses);
         if (r.status.code !== Code.Success) err.postFilterMsg = r.status.message();
         else this.stats.preemptions++;
@@ -161,6 +169,7 @@ export class Scheduler {
       }
       q.unschedulablePlugins = err.unschedulablePlugins;
       this.stats.unschedulable++;
+      observeAttempt('unschedulable', this.schedulerName, (performance.now() - start) / 1000);
       this.handleSchedulingFailure(q, 'Unschedulable', err.message, nominated, podCycle, false);
       return;
     }
@@ -172,16 +181,17 @@ export class Scheduler {
     if (rst) {
       this.framework.runReservePluginsUnreserve(state, assumed, node);
       this.cache.forgetPod(assumed);
+      observeAttempt(rst.isRejected() ? 'unschedulable' : 'error', this.schedulerName, (performance.now() - start) / 1000);
       this.handleSchedulingFailure(q, rst.isRejected() ? 'Unschedulable' : 'SchedulerError', rst.message(), undefined, podCycle, !rst.isRejected());
       return;
     }
     this.nominator.delete(pi);
-    const p = this.bindingCycle(state, q, assumed, node, podCycle);
+    const p = this.bindingCycle(state, q, assumed, node, podCycle, start);
     this.inflightBindings.add(p);
     void p.finally(() => this.inflightBindings.delete(p));
   }
 
-  private async bindingCycle(state: CycleState, q: QueuedPodInfo, assumed: PodInfo, node: string, podCycle: number): Promise<void> {
+  private async bindingCycle(state: CycleState, q: QueuedPodInfo, assumed: PodInfo, node: string, podCycle: number, start: number): Promise<void> {
     const st = await this.framework.runBindPlugins(state, assumed, node);
     if (st) {
       this.framework.runReservePluginsUnreserve(state, assumed, node);
@@ -189,10 +199,13 @@ export class Scheduler {
       // The room the assumed pod held is free again.
       this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
       this.stats.errors++;
+      observeAttempt('error', this.schedulerName, (performance.now() - start) / 1000);
       this.handleSchedulingFailure(q, 'SchedulerError', st.message(), undefined, podCycle, true);
       return;
     }
     this.stats.scheduled++;
+    observeAttempt('scheduled', this.schedulerName, (performance.now() - start) / 1000);
+    observePodScheduled(q.attempts, Math.max(0, Date.now() - q.initialAttemptTimestamp) / 1000);
     this.recorder.event({ ...assumed.pod, kind: 'Pod', apiVersion: 'v1' }, 'Normal', 'Scheduled', `Successfully assigned ${assumed.namespace}/${assumed.name} to ${node}`);
   }
 

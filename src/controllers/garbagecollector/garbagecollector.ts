@@ -32,8 +32,8 @@ const conflict = (e: unknown) => e instanceof StatusError && e.code === 409;
 export class GarbageCollector implements Controller {
   readonly name = 'garbagecollector';
   readonly graph = new DependencyGraph();
-  readonly attemptToDelete = new WorkQueue();
-  readonly attemptToOrphan = new WorkQueue();
+  readonly attemptToDelete = new WorkQueue(undefined, 'garbage_collector_attempt_to_delete');
+  readonly attemptToOrphan = new WorkQueue(undefined, 'garbage_collector_attempt_to_orphan');
   /** group/kind -> resource, for reading and writing objects named by identity or owner reference. */
   private readonly mapping = new Map<string, APIResource>();
   private readonly monitors = new Set<string>();

@@ -1,6 +1,6 @@
 /**
  * @module kubelet/server/server
- * The kubelet's HTTPS API (pkg/kubelet/server): `/healthz`, `/pods`, `/stats/summary`,
+ * The kubelet's HTTPS API (pkg/kubelet/server): `/healthz`, `/pods`, `/stats/summary`, `/metrics`,
  * `/containerLogs/{ns}/{pod}/{container}` read from the CRI log file, and `/exec`, `/attach`,
  * `/portForward`, which ask the runtime for a streaming URL and proxy the client's upgraded
  * connection to it. Clients must present a certificate signed by the cluster CA (the API server
@@ -29,6 +29,8 @@ export interface KubeletHost {
   statsSummary?(): Promise<any>;
   /** The pods bound to this node, for /pods. */
   listPods?(): any[];
+  /** The kubelet's metrics in the Prometheus text format, for /metrics. */
+  renderMetrics?(): Promise<string>;
 }
 
 export interface KubeletUser { user: string; groups: string[] }
@@ -113,6 +115,12 @@ export class KubeletServer {
       if (url.pathname === '/pods' || url.pathname === '/pods/') {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: this.o.host.listPods?.() ?? [] }));
+        return;
+      }
+      if (url.pathname === '/metrics' && this.o.host.renderMetrics) {
+        const text = await this.o.host.renderMetrics();
+        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+        res.end(text);
         return;
       }
       if (url.pathname === '/stats/summary' && this.o.host.statsSummary) {

@@ -72,6 +72,13 @@ export class SchedulingQueue {
   }
   get cycle(): number { return this.schedulingCycle; }
 
+  /** The scheduler_pending_pods view: gated pods wait in unschedulablePods but are counted apart, as upstream. */
+  pendingCounts(): { active: number; backoff: number; unschedulable: number; gated: number } {
+    let gated = 0;
+    for (const q of this.unschedulable.values()) if (q.gated) gated++;
+    return { active: this.activeQ.size, backoff: this.backoffQ.size, unschedulable: this.unschedulable.size - gated, gated };
+  }
+
   private newQueued(pi: PodInfo): QueuedPodInfo {
     const now = this.now();
     return { podInfo: pi, timestamp: now, attempts: 0, initialAttemptTimestamp: now, unschedulablePlugins: new Set(), gated: false, seq: this.seq++ };
