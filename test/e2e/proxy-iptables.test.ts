@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -201,12 +201,15 @@ test('removing an endpoint from the EndpointSlice stops traffic to it', { skip, 
   assert.deepEqual([...seen.keys()].sort(), ['pod-a', 'pod-b'], JSON.stringify([...seen]));
 });
 
-/** Flush the node's nat table and delete every KUBE- chain in it, as an admin's `iptables -t nat -F` would. */
+/**
+ * Wipe the node's nat table (every rule, every KUBE- chain), as an admin's flush would. One
+ * iptables-restore without --noflush does it in one transaction: a kube-proxy syncing at the same
+ * moment cannot re-add a jump between a flush and a chain delete (which made `-X` fail with EBUSY).
+ */
 async function wipeNat(): Promise<void> {
-  const save = (await inNs(NODE, 'iptables-save', ['-t', 'nat'])).stdout;
-  const ours = save.split('\n').filter((l) => /^:KUBE-/.test(l)).map((l) => l.slice(1).split(' ')[0]);
-  await inNs(NODE, 'iptables', ['-t', 'nat', '-F']);
-  for (const c of ours) await inNs(NODE, 'iptables', ['-t', 'nat', '-X', c]);
+  execFileSync('ip', ['netns', 'exec', NODE, 'iptables-restore', '-T', 'nat'], {
+    input: '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n', timeout: 10_000,
+  });
 }
 
 test('rules flushed behind kube-proxy\'s back: the canary chain is gone, the next periodic sync rewrites everything', { skip, timeout: 60_000 }, async () => {
