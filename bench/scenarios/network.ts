@@ -24,13 +24,13 @@
  * bridge; the nodes have no default route. Everything is torn down, also on failure.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { percentile } from '../lib/h2client.js';
 import type { Row, Scenario } from '../lib/harness.js';
+import { freeUpNetworks, skiffCli } from '../../test/support/skiff-up.js';
 import { startRegistry, type TestRegistry } from '../../test/support/registry.js';
 import { pushTestImages } from '../../test/support/images.js';
 import { until } from '../../test/support/controllers.js';
@@ -44,17 +44,6 @@ const RR_PORT = 5202;
 const RR_ROUNDS = 2000;
 const RR_WARMUP = 200;
 const PINGS = 200;
-
-/** The repository root (where bin/skiff.js is), also when running from dist/. */
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('bench/network: repository root not found');
-    d = up;
-  }
-  return d;
-}
 
 /** The measurements of one path. */
 interface PathFigures { gbps: number; retransmits: number; rrP50: number; rrP99: number; pingAvg?: number; pingP99?: number }
@@ -191,16 +180,6 @@ async function withBaselinePair<T>(fn: (pair: Pair) => Promise<T>): Promise<T> {
 }
 
 /** A /24 underlay and /16 cluster CIDR that no route of this host touches (as the multinode test picks them, other ranges). */
-function freeClusterNets(): { underlay: string; cluster: string } {
-  const routed = execFileSync('ip', ['-4', 'route', 'show', 'table', 'all'], { encoding: 'utf8' });
-  for (let k = 0; k < 50; k++) {
-    const u = `172.29.${((process.pid + k) % 200) + 20}`;
-    const c = `10.${150 + ((process.pid + k) % 40)}`;
-    if (!routed.includes(`${u}.`) && !routed.includes(`${c}.`)) return { underlay: `${u}.0/24`, cluster: `${c}.0.0/16` };
-  }
-  throw new Error('bench/network: no free underlay/cluster networks');
-}
-
 /** The network namespace of a pod: its `sleep <arg>` process whose namespace holds `podIP`. */
 async function podNet(arg: string, podIP: string): Promise<string> {
   const want = `sleep\0${arg}\0`;
@@ -224,19 +203,10 @@ interface ClusterFigures { baseline: PathFigures; load: string; podToPod: PathFi
  * pod-to-pod, pod-to-Service and node-to-node, back to back.
  */
 async function cluster(pair: Pair): Promise<ClusterFigures> {
-  const bin = join(repoRoot(), 'bin', 'skiff.js');
   const name = `nb${process.pid}`;
   const bridge = `sknb${process.pid % 100_000}`;
-  const nets = freeClusterNets();
-  const skiff = async (args: string[], timeoutMs: number) => {
-    try {
-      const r = await run(process.execPath, [bin, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 });
-      return `${r.stdout}${r.stderr}`;
-    } catch (e) {
-      const x = e as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`skiff ${args[0]} failed: ${x.message}\n${x.stdout ?? ''}${x.stderr ?? ''}`);
-    }
-  };
+  const nets = freeUpNetworks('172.29', 150, 40);
+  const skiff = skiffCli;
   const dir = await mkdtemp('/tmp/skb-net-');
   let reg: TestRegistry | undefined;
   let stub: StubUpstream | undefined;

@@ -8,11 +8,11 @@
  * - the agent's RSS idle and with 50 pods, read from /proc, containerd and its shims apart.
  * Images come from a loopback registry (through skiff up's mirror), pulled before the timed run.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { freeUpNetworks, skiffCli } from '../../test/support/skiff-up.js';
 import { startRegistry, type TestRegistry } from '../../test/support/registry.js';
 import { pushTestImages } from '../../test/support/images.js';
 import { until } from '../../test/support/controllers.js';
@@ -22,8 +22,6 @@ import { configFromKubeconfig } from '../../src/client/transport.js';
 import { newClientset, type Clientset } from '../../src/client/clientset.js';
 import type { Row, Scenario } from '../lib/harness.js';
 
-const run = promisify(execFile);
-const BIN = resolve(process.cwd(), 'bin/skiff.js');
 const NS = 'doctor-app';
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN; };
@@ -37,16 +35,6 @@ function rssOf(match: (cmd: string) => boolean): number {
     try { if (match(readFileSync(`/proc/${d}/cmdline`, 'utf8'))) total += rssMB(Number(d)); } catch { /* gone */ }
   }
   return total;
-}
-
-function freeNets(): { underlay: string; cluster: string } {
-  const routed = execFileSync('ip', ['-4', 'route', 'show', 'table', 'all'], { encoding: 'utf8' });
-  for (let k = 0; k < 50; k++) {
-    const u = `172.28.${((process.pid + k) % 200) + 20}`;
-    const c = `10.${100 + ((process.pid + k) % 40)}`;
-    if (!routed.includes(`${u}.`) && !routed.includes(`${c}.`)) return { underlay: `${u}.0/24`, cluster: `${c}.0.0/16` };
-  }
-  throw new Error('bench/node: no free underlay/cluster networks');
 }
 
 function deployment(name: string, image: string, replicas: number, probes: boolean): string {
@@ -83,11 +71,11 @@ function kubectlApply(kubeconfig: string, yaml: string): Promise<void> {
 
 async function oneNode(): Promise<Row[]> {
   const dir = await mkdtemp('/tmp/skb-node-');
-  const nets = freeNets();
+  const nets = freeUpNetworks('172.28', 100, 40);
   const name = `bn${process.pid}`;
   let reg: TestRegistry | undefined, stub: StubUpstream | undefined, cs: Clientset | undefined;
   let up = false;
-  const skiff = (args: string[], ms: number) => run(process.execPath, [BIN, ...args], { timeout: ms, maxBuffer: 16 << 20 });
+  const skiff = skiffCli;
   try {
     reg = await startRegistry();
     const images = await pushTestImages(reg.host);

@@ -17,12 +17,13 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { until } from '../support/controllers.js';
 import { kubectl, kubectlVersions } from '../support/kubectl.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { pushTestImages, type TestImages } from '../support/images.js';
+import { freeUpNetworks, skiffCli } from '../support/skiff-up.js';
 import { configFromKubeconfig } from '../../src/client/transport.js';
 import { newClientset, type Clientset } from '../../src/client/clientset.js';
 import { SKIFF_ROUTE_PROTOCOL } from '../../src/kubelet/network/routes.js';
@@ -32,7 +33,6 @@ import { startNodeProxy } from '../../src/cluster/up.js';
 import { stopProcess } from '../../src/cluster/processes.js';
 
 const run = promisify(execFile);
-const BIN = resolve(process.cwd(), 'bin/skiff.js');
 const isRoot = process.getuid?.() === 0;
 const missing = ['/usr/bin/containerd', '/usr/sbin/runc', '/usr/lib/cni/bridge', '/usr/lib/cni/portmap', '/usr/bin/docker-registry', '/usr/bin/nsenter']
   .filter((f) => !existsSync(f) && !(f === '/usr/sbin/runc' && existsSync('/usr/bin/runc')));
@@ -44,17 +44,6 @@ const BRIDGE = `sku${process.pid % 100_000}`;
 const NS = 'default';
 const HOST_PORT = 18080;
 
-/** A /24 underlay and /16 cluster CIDR no route of this host touches yet (other tests, a user's `skiff up`). */
-function freeNetworks(): { underlay: string; cluster: string } {
-  const routed = execFileSync('ip', ['-4', 'route', 'show', 'table', 'all'], { encoding: 'utf8' });
-  for (let k = 0; k < 50; k++) {
-    const u = `172.30.${((process.pid + k) % 200) + 20}`;
-    const c = `10.${200 + ((process.pid + k) % 50)}`;
-    if (!routed.includes(`${u}.`) && !routed.includes(`${c}.`)) return { underlay: `${u}.0/24`, cluster: `${c}.0.0/16` };
-  }
-  throw new Error('no free underlay/cluster networks for the test');
-}
-
 describe('skiff up --nodes 3: the pod network across nodes on one machine', { skip: SKIP, timeout: 240_000 }, () => {
   let dir: string;
   let reg: TestRegistry;
@@ -63,20 +52,12 @@ describe('skiff up --nodes 3: the pod network across nodes on one machine', { sk
   let kubeconfig: string;
   let upLog = '';
   let stub: StubUpstream;
-  const nets = SKIP ? { underlay: '', cluster: '' } : freeNetworks();
+  const nets = SKIP ? { underlay: '', cluster: '' } : freeUpNetworks('172.30', 200, 50);
   const nodeIP = (i: number) => nets.underlay.replace(/\.0\/24$/, `.${10 + i}`);
   const netns = (i: number) => `skiff-${NAME}-n${i}`;
   let downDone = false;
 
-  const skiff = async (args: string[], timeoutMs: number) => {
-    try {
-      const r = await run(process.execPath, [BIN, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 });
-      return `${r.stdout}${r.stderr}`;
-    } catch (e) {
-      const x = e as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`skiff ${args[0]} failed: ${x.message}\n${x.stdout ?? ''}${x.stderr ?? ''}`);
-    }
-  };
+  const skiff = skiffCli;
   const down = () => skiff(['down', '--data-dir', dir], 90_000);
   const exec = async (pod: string, cmd: string[]) => {
     const r = await kubectl(KUBECTL!.path, kubeconfig, ['-n', NS, 'exec', pod, '--', ...cmd], undefined, 20_000);
