@@ -18,9 +18,9 @@ export interface SkiffProcess {
 }
 
 /** A `server` started here runs without its embedded node agent unless `agent: true` (see skiff-server.ts). */
-export async function startSkiff(args: string[], ready: RegExp, opts: { timeoutMs?: number; env?: Record<string, string>; agent?: boolean } = {}): Promise<SkiffProcess> {
+export async function startSkiff(args: string[], ready: RegExp, opts: { timeoutMs?: number; env?: Record<string, string>; agent?: boolean; nodeArgs?: string[] } = {}): Promise<SkiffProcess> {
   if (args[0] === 'server' && !opts.agent && !args.includes('--disable-agent')) args = [...args, '--disable-agent'];
-  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   let log = '';
   const listeners = new Set<() => void>();
   const onData = (b: Buffer) => { log += b.toString(); for (const l of listeners) l(); };

@@ -24,10 +24,10 @@ const BIN = resolve(process.cwd(), 'bin/skiff.js');
  * `agent: true` keeps the server's embedded node agent on; by default tests run without it
  * (`--disable-agent`), so no test gets a node, a runtime or a kubelet it did not ask for.
  */
-export async function startSkiffServer(opts: { args?: string[]; dataDir?: string; env?: Record<string, string>; agent?: boolean } = {}): Promise<SkiffServer> {
+export async function startSkiffServer(opts: { args?: string[]; dataDir?: string; env?: Record<string, string>; agent?: boolean; nodeArgs?: string[] } = {}): Promise<SkiffServer> {
   const dataDir = opts.dataDir ?? await mkdtemp(join(tmpdir(), 'skiff-e2e-'));
   const noAgent = opts.agent || (opts.args ?? []).includes('--disable-agent') ? [] : ['--disable-agent'];
-  const proc = spawn(process.execPath, [BIN, 'server', '--data-dir', dataDir, '--port', '0', ...noAgent, ...(opts.args ?? [])], {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'server', '--data-dir', dataDir, '--port', '0', ...noAgent, ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env },
   });
   let log = '';

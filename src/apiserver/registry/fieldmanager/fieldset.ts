@@ -11,12 +11,12 @@ export type FieldSet = Set<string>;
 const SEP = '\u0000';
 
 /** Metadata fields the server owns; never tracked (as Kubernetes strips them). */
-const UNTRACKED_META = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
+export const UNTRACKED_META = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
   'deletionGracePeriodSeconds', 'managedFields', 'selfLink', 'generateName']);
 
-function isObj(v: unknown): v is Record<string, unknown> { return v !== null && typeof v === 'object' && !Array.isArray(v); }
+export function isObj(v: unknown): v is Record<string, unknown> { return v !== null && typeof v === 'object' && !Array.isArray(v); }
 
-function childSchema(s: Schema | undefined, key: string): Schema | undefined {
+export function childSchema(s: Schema | undefined, key: string): Schema | undefined {
   const r = resolve(s);
   if (!r) return undefined;
   if (r.properties?.[key]) return r.properties[key];

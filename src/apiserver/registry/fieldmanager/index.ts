@@ -8,9 +8,11 @@ import type { Schema } from '../../../api/schema/types.js';
 import { resolve } from '../../../api/schema/registry.js';
 import { fieldSetOf, fieldsV1Of, toFieldsV1, fromFieldsV1, listKeys, itemKey, pathParts, describePath, type FieldSet } from './fieldset.js';
 import { getAt, removeAt, MISSING } from './paths.js';
+import { compareFieldSets } from './compare.js';
 
 interface Entry { manager: string; operation: 'Apply' | 'Update'; apiVersion: string; time: string; fieldsType: 'FieldsV1'; fieldsV1: any; subresource?: string }
-interface Owned { entry: Entry; set: FieldSet }
+/** One manager's entry and its field set; `dirty` once the set changed (an untouched entry keeps its fieldsV1 as stored). */
+interface Owned { entry: Entry; set: FieldSet; dirty?: boolean }
 
 export interface Conflict { manager: string; field: string; apiVersion?: string }
 
@@ -20,7 +22,7 @@ function readEntries(obj: any): Owned[] {
 }
 
 function writeEntries(obj: any, owned: Owned[]): void {
-  const out = owned.filter((o) => o.set.size > 0).map((o) => ({ ...o.entry, fieldsType: 'FieldsV1' as const, fieldsV1: toFieldsV1(o.set) }));
+  const out = owned.filter((o) => o.set.size > 0).map((o) => ({ ...o.entry, fieldsType: 'FieldsV1' as const, fieldsV1: o.dirty === false ? o.entry.fieldsV1 : toFieldsV1(o.set) }));
   if (out.length) obj.metadata.managedFields = out; else delete obj.metadata.managedFields;
 }
 
@@ -43,21 +45,17 @@ export function updateManagedFields(oldObj: any | null, newObj: any, manager: st
   }
   const fast = sameManagerFastPath(oldObj, newObj, manager, schema, roots, opts);
   if (fast) return fast;
-  const newSet = fieldSetOf(newObj, schema, { skipRoots: roots });
-  const oldSet = oldObj ? fieldSetOf(oldObj, schema, { skipRoots: roots }) : new Set<string>();
-  const changed = new Set<string>();
-  for (const p of newSet) {
-    if (!oldSet.has(p)) { changed.add(p); continue; }
-    const parts = pathParts(p);
-    if (JSON.stringify(getAt(newObj, parts)) !== JSON.stringify(getAt(oldObj, parts))) changed.add(p);
-  }
+  const { set: newSet, changed } = compareFieldSets(oldObj, newObj, schema, { skipRoots: roots });
   const owned = readEntries(oldObj ?? newObj);
-  for (const o of owned) for (const p of [...o.set]) if (!newSet.has(p) && !(roots.includes('status') && p.startsWith('f:status'))) o.set.delete(p);
+  for (const o of owned) o.dirty = false;
+  const drop = (o: Owned, p: string) => { if (o.set.delete(p)) o.dirty = true; };
+  for (const o of owned) for (const p of [...o.set]) if (!newSet.has(p) && !(roots.includes('status') && p.startsWith('f:status'))) drop(o, p);
   if (changed.size) {
-    for (const o of owned) if (!sameEntry(o.entry, manager, 'Update', opts.subresource)) for (const p of changed) o.set.delete(p);
+    for (const o of owned) if (!sameEntry(o.entry, manager, 'Update', opts.subresource)) for (const p of changed) drop(o, p);
     let mine = owned.find((o) => sameEntry(o.entry, manager, 'Update', opts.subresource));
     if (!mine) { mine = { entry: { manager, operation: 'Update', apiVersion: opts.apiVersion, time: opts.now, fieldsType: 'FieldsV1', fieldsV1: {}, ...(opts.subresource ? { subresource: opts.subresource } : {}) }, set: new Set() }; owned.push(mine); }
     for (const p of changed) mine.set.add(p);
+    mine.dirty = true;
     mine.entry.time = opts.now;
     mine.entry.apiVersion = opts.apiVersion;
   }

@@ -13,6 +13,8 @@ export const podStrategy: Strategy = {
     obj.status = { phase: 'Pending', qosClass: qosClass(obj.spec) };
   },
   validateUpdate(obj, old): FieldError[] {
+    // Most pod writes (every status write) leave the spec alone: nothing to check, nothing to copy.
+    if (deepEqual(obj.spec, old.spec)) return [];
     const a = structuredClone(obj.spec ?? {}), b = structuredClone(old.spec ?? {});
     // Fields a pod update may change.
     for (const s of [a, b]) {
