@@ -29,7 +29,11 @@ Usage:
               [--node-ip IP] [--node-labels k=v,...] [--pod-manifest-path DIR] [--registry HOST:PORT ...]
   skiff up --nodes N [--data-dir DIR] [--registry 127.0.0.1:PORT] [--dns-upstream IP:PORT ...] [--proxy-mode iptables|nftables|none]
            [--underlay-cidr 172.30.0.0/24] [--cluster-cidr 10.244.0.0/16] [--disable-network-policy] [--port 6443]   (root)
+  skiff up ... [--etcd-members 3] [--node-monitor-grace-period 40s] [--node-monitor-period 5s]
   skiff down [--data-dir DIR] [--purge]
+  skiff stop NAME [--kill] [--grace-period 15s] [--data-dir DIR]     (the failure lab: apiserver, scheduler, controller-manager,
+  skiff start NAME [--timeout 90s] [--data-dir DIR]                   kubelet/NODE, kube-proxy/NODE, etcd/N, dns, servicelb)
+  skiff status [--data-dir DIR]
   skiff proxy --kubeconfig F --node-name N [--proxy-mode iptables|nftables] [--cluster-cidr C] [--cleanup]
   skiff proxy rules SERVICE [-n NS] [--proxy-mode iptables|nftables] [--netns NAME]
   skiff dns --kubeconfig F --listen IP:PORT [--zone cluster.local] [--upstream IP:PORT ...]
@@ -57,6 +61,9 @@ export async function main(argv: string[]): Promise<number | void> {
     case 'up': return (await import('./up.js')).upCommand(rest);
     case 'down': return (await import('./up.js')).downCommand(rest);
     case 'servicelb': return (await import('./servicelb.js')).servicelbCommand(rest);
+    case 'stop': return (await import('./lab.js')).stopCommand(rest);
+    case 'start': return (await import('./lab.js')).startCommand(rest);
+    case 'status': return (await import('./lab.js')).statusCommand(rest);
     case undefined: case '-h': case '--help': case 'help':
       process.stdout.write(USAGE);
       return 0;

@@ -12,7 +12,7 @@ import { DEFAULT_TOPOLOGY } from '../cluster/topology.js';
 const log = (m: string): void => { process.stderr.write(`skiff up: ${m}\n`); };
 
 /** The data dir of `up`/`down`: `--data-dir`, else `<default data dir>/up`. */
-const upDataDir = (v: string | undefined): string => v ?? join(defaultDataDir(), 'up');
+export const upDataDir = (v: string | undefined): string => v ?? join(defaultDataDir(), 'up');
 
 export async function upCommand(argv: string[]): Promise<number | void> {
   const { values } = parseArgs({
@@ -22,6 +22,7 @@ export async function upCommand(argv: string[]): Promise<number | void> {
       registry: { type: 'string' }, 'pause-image': { type: 'string' }, wait: { type: 'string' },
       'dns-upstream': { type: 'string', multiple: true }, 'proxy-mode': { type: 'string' }, 'disable-network-policy': { type: 'boolean' },
       'service-lb-pool': { type: 'string' }, 'disable-service-lb': { type: 'boolean' },
+      'etcd-members': { type: 'string' }, 'node-monitor-grace-period': { type: 'string' }, 'node-monitor-period': { type: 'string' },
     },
   });
   const { clusterUp } = await import('../cluster/up.js');
@@ -40,9 +41,18 @@ export async function upCommand(argv: string[]): Promise<number | void> {
     waitMs: values.wait ? parseDuration(values.wait, 'wait') : 180_000,
     dnsUpstreams: values['dns-upstream'], proxyMode: proxyMode(values['proxy-mode']), networkPolicy: !values['disable-network-policy'],
     serviceLB: !values['disable-service-lb'], serviceLBPool: values['service-lb-pool'],
+    etcdMembers: values['etcd-members'] === undefined ? undefined : Number(values['etcd-members']),
+    nodeMonitorGracePeriod: durationFlag(values['node-monitor-grace-period'], 'node-monitor-grace-period'),
+    nodeMonitorPeriod: durationFlag(values['node-monitor-period'], 'node-monitor-period'),
     log,
   });
   process.stdout.write(`export KUBECONFIG=${state.server!.kubeconfig}\n`);
+}
+
+/** A duration flag passed on to the controller manager as given, once it parses. */
+function durationFlag(v: string | undefined, flag: string): string | undefined {
+  if (v !== undefined) parseDuration(v, flag);
+  return v;
 }
 
 function proxyMode(v: string | undefined): 'iptables' | 'nftables' | 'none' {

@@ -26,18 +26,22 @@ export function isOurs(pid: number, match: string): boolean {
   try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes(match); } catch { return false; }
 }
 
-const alive = (pid: number): boolean => {
+/** Is `pid` alive (a zombie counts as gone)? */
+export const alive = (pid: number): boolean => {
   try { process.kill(pid, 0); } catch { return false; }
   // A zombie (our own unreaped child) counts as gone.
   try { return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')); } catch { return false; }
 };
 
-/** Wait until `logFile` matches `re`; fails early if `pid` dies, and with the log's tail at the deadline. */
-export async function waitForLog(logFile: string, re: RegExp, pid: number, timeoutMs: number, what: string): Promise<RegExpExecArray> {
+/**
+ * Wait until `logFile` (from byte `fromOffset` on: a restarted process appends to its old log) matches
+ * `re`; fails early if `pid` dies, and with the log's tail at the deadline.
+ */
+export async function waitForLog(logFile: string, re: RegExp, pid: number, timeoutMs: number, what: string, fromOffset = 0): Promise<RegExpExecArray> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let text = '';
-    try { text = readFileSync(logFile, 'utf8'); } catch { /* not yet written */ }
+    try { text = readFileSync(logFile).subarray(fromOffset).toString('utf8'); } catch { /* not yet written */ }
     const m = re.exec(text);
     if (m) return m;
     const tail = text.trimEnd().split('\n').slice(-15).join('\n');

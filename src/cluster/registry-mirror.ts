@@ -47,7 +47,8 @@ export async function startRegistryMirror(o: { registry: string; hostIP: string;
   ].join('\n'));
   const log = join(o.dir, 'registry-mirror.log');
   const pid = spawnDetached(REGISTRY_BIN, ['serve', config], log);
-  const proc: StartedProcess = { role: 'registry-mirror', name: `mirror of ${o.registry}`, pid, match: config, log };
+  const proc: StartedProcess = { role: 'registry-mirror', name: `mirror of ${o.registry}`, component: 'registry-mirror', pid, match: config, log,
+    cmd: REGISTRY_BIN, args: ['serve', config], ready: { tcp: `${o.hostIP}:${port}` } };
   o.onStarted?.(proc);
   const url = `http://${o.hostIP}:${port}`;
   const deadline = Date.now() + (o.timeoutMs ?? 15_000);

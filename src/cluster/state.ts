@@ -14,11 +14,20 @@ export const STATE_FILE = 'cluster.json';
 
 /** A process `up` started: stopped by `down` by PID, only while its command line still contains `match`. */
 export interface StartedProcess {
-  role: 'server' | 'agent' | 'registry-mirror' | 'dns' | 'proxy' | 'servicelb';
+  role: 'server' | 'agent' | 'registry-mirror' | 'dns' | 'proxy' | 'servicelb' | 'scheduler' | 'controller-manager' | 'etcd';
   name: string;
   pid: number;
   match: string;
   log: string;
+  /** Its name for `skiff stop/start` (`apiserver`, `kubelet/NODE`, `etcd/1`, ...; see cluster/components.ts). */
+  component?: string;
+  /** The command line it was started with, so `skiff start` can start it again exactly so. */
+  cmd?: string;
+  args?: string[];
+  /** How to tell a (re)start is ready: a line of its log (a RegExp source) or a TCP port that accepts connections. */
+  ready?: { log: string } | { tcp: string };
+  /** Stopped on purpose by `skiff stop` (the failure lab); `skiff start` clears it. */
+  stopped?: boolean;
 }
 
 export interface ClusterState {
@@ -43,6 +52,8 @@ export interface ClusterState {
   proxy?: { mode: 'iptables' | 'nftables'; kubeconfig: string };
   /** The service load balancer's pool and the device its routes (proto 242, /32s in the pool) go on. */
   serviceLB?: { pool: string; dev: string };
+  /** The etcd members' client URLs, when the control plane stores in etcd (`up --etcd-members N`) rather than SQLite. */
+  etcd?: { endpoints: string[] };
 }
 
 export const statePath = (dataDir: string): string => join(dataDir, STATE_FILE);

@@ -6,13 +6,15 @@
  * up: underlay bridge and host-side safety routes (blackholes for the cluster and service CIDRs, so
  * a packet for a pod or Service that nothing answers dies on the host instead of leaving by the
  * default route) -> node namespaces -> cluster PKI with the underlay address in the API server's
- * certificate -> `skiff server` on the underlay address -> a bootstrap token -> one `skiff agent` per
+ * certificate -> (with --etcd-members, an etcd cluster on loopback) -> `skiff server` on the underlay
+ * address, alone -> `skiff scheduler` and `skiff controller-manager` as processes of their own (the
+ * failure lab stops and starts each; see components.ts) -> a bootstrap token -> one `skiff agent` per
  * node entered into its namespace with `nsenter --net` (network namespace only: containerd's mounts
  * stay in the host's mount namespace, where down can find them) -> wait for every Node Ready with a
  * podCIDR -> host routes to each podCIDR via its node (so the host can answer pods). Each node's agent
  * routes the other nodes' podCIDRs itself (host-gw). The state file records every step.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +23,8 @@ import { addRouteIfAbsent, deleteRoute, replaceRoute } from '../kubelet/network/
 import { planTopology, type TopologyOptions } from './topology.js';
 import { readState, statePath, writeState, type ClusterState } from './state.js';
 import { ensureNodeNamespace, ensureUnderlayBridge, removeLink, removeNamespace } from './underlay.js';
-import { spawnDetached, stopProcess, waitForLog } from './processes.js';
+import { spawnDetached, stopProcess } from './processes.js';
+import { launchComponent } from './components.js';
 import { startRegistryMirror } from './registry-mirror.js';
 import { cleanupNodeRuntime, removeNodeCgroups } from './node-cleanup.js';
 import { CLUSTER_DNS_IP, hostResolvers, kubeDnsObjects, writeComponentKubeconfig } from './addons.js';
@@ -51,6 +54,11 @@ export interface UpOptions extends TopologyOptions {
   serviceLB?: boolean;
   /** Its address pool (default: the top of the underlay, .200-.250 of a /24). */
   serviceLBPool?: string;
+  /** Store the cluster in a real etcd cluster of this many members on the host's loopback (default: embedded SQLite). */
+  etcdMembers?: number;
+  /** The controller manager's --node-monitor-grace-period and --node-monitor-period (Go durations; defaults 40s, 5s). */
+  nodeMonitorGracePeriod?: string;
+  nodeMonitorPeriod?: string;
   log: (msg: string) => void;
 }
 
@@ -122,17 +130,37 @@ async function bringUp(o: UpOptions, state: ClusterState, save: () => void): Pro
     save();
     o.log(`registry mirror ${m.agentFlag}`);
   }
+  let storage: string[] = [];
+  if (o.etcdMembers) {
+    const { etcdMemberSpecs, waitEtcdWritable, clientURL } = await import('./etcd.js');
+    const members = await Promise.all((await etcdMemberSpecs(dataDir, o.etcdMembers)).map((m) => launchComponent(state, m, 30_000)));
+    const endpoints = members.map((m) => clientURL(m)!);
+    await waitEtcdWritable(endpoints, 30_000);
+    state.etcd = { endpoints };
+    save();
+    storage = ['--storage', `etcd://${endpoints.map((e) => e.replace(/^http:\/\//, '')).join(',')}`];
+    o.log(`etcd: ${members.length} members at ${endpoints.join(', ')}`);
+  }
+  // The API server alone: the scheduler and the controller manager are processes of their own (below),
+  // so each can be stopped and started by itself, as on a kubeadm control plane.
   const serverLog = join(dataDir, 'logs', 'server.log');
-  const serverPid = spawnDetached(process.execPath, [skiffBin(), 'server', '--data-dir', serverDir, '--host', plan.hostIP, '--port', String(o.port),
-    '--disable-agent', '--cluster-cidr', plan.clusterCIDR], serverLog);
-  state.processes.push({ role: 'server', name: 'skiff server', pid: serverPid, match: serverDir, log: serverLog });
-  save();
-  const url = (await waitForLog(serverLog, /API server ready at (https:\/\/\S+)/, serverPid, 60_000, 'skiff server'))[1]!;
+  const server = await launchComponent(state, {
+    role: 'server', name: 'skiff server', component: 'apiserver', match: serverDir, log: serverLog, cmd: process.execPath,
+    args: [skiffBin(), 'server', '--data-dir', serverDir, '--host', plan.hostIP, '--port', String(o.port),
+      '--disable-agent', '--disable-scheduler', '--disable-controller-manager', ...storage],
+    ready: { log: 'API server ready at https://' },
+  }, 60_000);
+  const url = [...readFileSync(serverLog, 'utf8').matchAll(/API server ready at (https:\/\/\S+)/g)].at(-1)![1]!;
+  // A restart must come back on the same address (kubeconfigs name it), not on another free port.
+  server.args![server.args!.indexOf('--port') + 1] = new URL(url).port;
   const kubeconfig = join(dataDir, 'kubeconfig');
   copyFileSync(join(serverDir, 'kubeconfig'), kubeconfig);
   state.server = { url, kubeconfig };
   save();
   o.log(`API server ready at ${url}`);
+  const controlPlane = startSchedulerAndControllerManager(o, state, pki);
+  // Not left unhandled while the token and DNS are made; awaited before the agents need it.
+  controlPlane.catch(() => {});
 
   // 4. A bootstrap token for the agents (kubeadm's shape: id.secret, in a kube-system Secret).
   const { configFromKubeconfig } = await import('../client/transport.js');
@@ -150,7 +178,8 @@ async function bringUp(o: UpOptions, state: ClusterState, save: () => void): Pro
     const dns = o.dns !== false;
     if (dns) await startClusterDNS(o, state, save, pki, cs);
 
-    // 6. One agent per node, inside its namespace.
+    // 6. One agent per node, inside its namespace (its CSR is approved and signed by the controller manager).
+    await controlPlane;
     for (const n of plan.nodePlans) {
       const nodeDir = join(dataDir, 'nodes', `n${n.index}`);
       mkdirSync(nodeDir, { recursive: true, mode: 0o750 });
@@ -162,7 +191,8 @@ async function bringUp(o: UpOptions, state: ClusterState, save: () => void): Pro
         ...(registryFlag ? ['--registry', registryFlag] : []), ...(o.pauseImage ? ['--pause-image', o.pauseImage] : [])];
       const log = join(dataDir, 'logs', `agent-n${n.index}.log`);
       const pid = spawnDetached('nsenter', args, log);
-      state.processes.push({ role: 'agent', name: n.nodeName, pid, match: nodeDir, log });
+      state.processes.push({ role: 'agent', name: n.nodeName, component: `kubelet/${n.nodeName}`, pid, match: nodeDir, log, cmd: 'nsenter', args,
+        ready: { log: `node ${n.nodeName} ready` } });
       save();
     }
 
@@ -206,12 +236,12 @@ async function startClusterDNS(o: UpOptions, state: ClusterState, save: () => vo
   const { plan, dataDir } = state;
   const kc = await writeComponentKubeconfig(pki, state.server!.url, join(dataDir, 'dns.kubeconfig'), 'coredns', 'system:coredns');
   const upstreams = o.dnsUpstreams ?? hostResolvers(readFileSync('/etc/resolv.conf', 'utf8'));
-  const log = join(dataDir, 'logs', 'dns.log');
-  const pid = spawnDetached(process.execPath, [skiffBin(), 'dns', '--kubeconfig', kc, '--listen', `${plan.hostIP}:53`, '--ns-address', CLUSTER_DNS_IP,
-    '--service-cidr', plan.serviceCIDR, '--pod-cidr', plan.clusterCIDR, ...upstreams.flatMap((u) => ['--upstream', u])], log);
-  state.processes.push({ role: 'dns', name: 'skiff dns', pid, match: kc, log });
-  save();
-  await waitForLog(log, /skiff dns: serving/, pid, 30_000, 'skiff dns');
+  await launchComponent(state, {
+    role: 'dns', name: 'skiff dns', component: 'dns', match: kc, log: join(dataDir, 'logs', 'dns.log'), cmd: process.execPath,
+    args: [skiffBin(), 'dns', '--kubeconfig', kc, '--listen', `${plan.hostIP}:53`, '--ns-address', CLUSTER_DNS_IP,
+      '--service-cidr', plan.serviceCIDR, '--pod-cidr', plan.clusterCIDR, ...upstreams.flatMap((u) => ['--upstream', u])],
+    ready: { log: 'skiff dns: serving' },
+  }, 30_000);
   const objs = kubeDnsObjects(plan.hostIP);
   const createOrKeep = async (f: () => Promise<unknown>) => { try { await f(); } catch (e) { if ((e as { code?: number }).code !== 409) throw e; } };
   await createOrKeep(() => cs.services.create('kube-system', objs.service));
@@ -232,11 +262,11 @@ async function startServiceLB(o: UpOptions, state: ClusterState, save: () => voi
   const kc = await writeComponentKubeconfig(pki, state.server!.url, join(dataDir, 'servicelb.kubeconfig'), 'servicelb', 'system:skiff:servicelb');
   state.serviceLB = { pool, dev: plan.bridge };
   save();
-  const log = join(dataDir, 'logs', 'servicelb.log');
-  const pid = spawnDetached(process.execPath, [skiffBin(), 'servicelb', '--kubeconfig', kc, '--pool', pool, '--node-routes', '--route-dev', plan.bridge], log);
-  state.processes.push({ role: 'servicelb', name: 'skiff servicelb', pid, match: kc, log });
-  save();
-  await waitForLog(log, /skiff servicelb: synced/, pid, 30_000, 'skiff servicelb');
+  await launchComponent(state, {
+    role: 'servicelb', name: 'skiff servicelb', component: 'servicelb', match: kc, log: join(dataDir, 'logs', 'servicelb.log'), cmd: process.execPath,
+    args: [skiffBin(), 'servicelb', '--kubeconfig', kc, '--pool', pool, '--node-routes', '--route-dev', plan.bridge],
+    ready: { log: 'skiff servicelb: synced' },
+  }, 30_000);
   o.log(`service load balancer: pool ${pool} on ${plan.bridge}`);
 }
 
@@ -247,17 +277,41 @@ async function startServiceLB(o: UpOptions, state: ClusterState, save: () => voi
 export async function startNodeProxy(state: ClusterState, nodeName: string): Promise<StartedProcess> {
   const n = state.plan.nodePlans.find((p) => p.nodeName === nodeName);
   if (!n || !state.proxy) throw new Error(`no node ${nodeName} with kube-proxy in this cluster`);
-  const log = join(state.dataDir, 'logs', `proxy-n${n.index}.log`);
-  // Each start gets a fresh log (the previous one kept beside it), so "synced" is this start's.
-  if (existsSync(log)) renameSync(log, `${log}.prev`);
-  const pid = spawnDetached('nsenter', ['--net=/run/netns/' + n.netns, '--', process.execPath, ...NODE_SIDE_V8_FLAGS, skiffBin(), 'proxy', '--kubeconfig', state.proxy.kubeconfig,
-    '--node-name', nodeName, '--proxy-mode', state.proxy.mode, '--cluster-cidr', state.plan.clusterCIDR], log);
-  const p: StartedProcess = { role: 'proxy', name: `kube-proxy ${nodeName}`, pid, match: state.proxy.kubeconfig, log };
-  state.processes = state.processes.filter((x) => !(x.role === 'proxy' && x.name === p.name));
-  state.processes.push(p);
-  writeState(state);
-  await waitForLog(log, /skiff proxy: synced/, pid, 60_000, `kube-proxy on ${nodeName}`);
-  return p;
+  return launchComponent(state, {
+    role: 'proxy', name: `kube-proxy ${nodeName}`, component: `kube-proxy/${nodeName}`, match: state.proxy.kubeconfig,
+    log: join(state.dataDir, 'logs', `proxy-n${n.index}.log`), cmd: 'nsenter',
+    args: ['--net=/run/netns/' + n.netns, '--', process.execPath, ...NODE_SIDE_V8_FLAGS, skiffBin(), 'proxy', '--kubeconfig', state.proxy.kubeconfig,
+      '--node-name', nodeName, '--proxy-mode', state.proxy.mode, '--cluster-cidr', state.plan.clusterCIDR],
+    ready: { log: 'skiff proxy: synced' },
+  }, 60_000);
+}
+
+/**
+ * The scheduler and the controller manager as processes of their own, each with its own identity
+ * (system:kube-scheduler, system:kube-controller-manager), under leader election as upstream runs
+ * them. The controller manager signs the nodes' CSRs with the cluster CA and cuts podCIDRs from the
+ * cluster CIDR.
+ */
+async function startSchedulerAndControllerManager(o: UpOptions, state: ClusterState, pki: ClusterPKI): Promise<void> {
+  const { dataDir, plan } = state;
+  const url = state.server!.url;
+  const schedKC = await writeComponentKubeconfig(pki, url, join(dataDir, 'scheduler.kubeconfig'), 'scheduler', 'system:kube-scheduler');
+  const kcmKC = await writeComponentKubeconfig(pki, url, join(dataDir, 'controller-manager.kubeconfig'), 'controller-manager', 'system:kube-controller-manager');
+  await Promise.all([
+    launchComponent(state, {
+      role: 'scheduler', name: 'skiff scheduler', component: 'scheduler', match: schedKC, log: join(dataDir, 'logs', 'scheduler.log'), cmd: process.execPath,
+      args: [skiffBin(), 'scheduler', '--kubeconfig', schedKC], ready: { log: 'skiff scheduler: started as' },
+    }, 60_000),
+    launchComponent(state, {
+      role: 'controller-manager', name: 'skiff controller-manager', component: 'controller-manager', match: kcmKC, log: join(dataDir, 'logs', 'controller-manager.log'),
+      cmd: process.execPath,
+      args: [skiffBin(), 'controller-manager', '--kubeconfig', kcmKC, '--cluster-cidr', plan.clusterCIDR,
+        '--cluster-signing-cert-file', join(pki.dir, 'ca.crt'), '--cluster-signing-key-file', join(pki.dir, 'ca.key'),
+        ...(o.nodeMonitorGracePeriod ? ['--node-monitor-grace-period', o.nodeMonitorGracePeriod] : []),
+        ...(o.nodeMonitorPeriod ? ['--node-monitor-period', o.nodeMonitorPeriod] : [])],
+      ready: { log: 'skiff controller-manager: started' },
+    }, 60_000),
+  ]);
 }
 
 export interface DownOptions {
@@ -287,7 +341,8 @@ export async function clusterDown(dataDirIn: string, o: DownOptions = {}): Promi
   // Agents first (each stops its containerd; pods run on), then what they left, then the control plane.
   await Promise.all(s.processes.filter((p) => p.role === 'agent').map((p) => step(`stop agent ${p.name}`, () => stopProcess(p))));
   for (const d of s.nodeDirs) await step(`clean node ${d}`, async () => { const r = await cleanupNodeRuntime(d); if (r.containers.length) log(`${d}: killed ${r.containers.length} containers`); });
-  for (const p of s.processes.filter((x) => x.role !== 'agent')) await step(`stop ${p.name}`, () => stopProcess(p));
+  // The rest in the reverse of their start: kube-proxy and add-ons, the scheduler and controller manager, the API server, etcd last.
+  for (const p of s.processes.filter((x) => x.role !== 'agent').reverse()) await step(`stop ${p.name}`, () => stopProcess(p));
   // The load balancer withdraws its routes when stopped; these are what a killed one left.
   if (s.serviceLB) {
     const lb = s.serviceLB;

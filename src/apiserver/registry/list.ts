@@ -46,7 +46,12 @@ export async function listObjects(store: Store, cache: ResourceCache, ns: string
     // Consistent read: everything acknowledged before this request is visible. The cache serves it
     // once it has caught up with storage's current revision; if it has not within a moment (no
     // progress notification for this prefix), storage answers at that revision instead.
-    const cur = await store.storage.currentRevision();
+    let cur: number;
+    try { cur = await store.storage.currentRevision(); } catch (e) {
+      // Storage that cannot answer (etcd without quorum) is a 503 the client may retry, as for any other read.
+      if (e instanceof StorageError && e.code === 'Unavailable') throw new StatusError(503, 'ServiceUnavailable', `storage is unavailable: ${e.message}`);
+      throw e;
+    }
     await cache.ready();
     if (cache.revision() < cur && !(await cache.tryWaitFor(cur, 100))) return listFromStorage(store, prefix, cur, q, match, false);
     rv = cache.revision();
