@@ -15,13 +15,15 @@ import { dnsScenarios } from './scenarios/dns.js';
 import { proxyScenarios } from './scenarios/proxy.js';
 import { nodeScenarios } from './scenarios/node.js';
 import { networkScenarios } from './scenarios/network.js';
+import { dashboardScenarios } from './scenarios/dashboard.js';
+import { tracingScenarios } from './scenarios/tracing.js';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const ri = args.indexOf('--rounds');
   const rounds = ri >= 0 ? Number(args[ri + 1]) : 3;
   const names = args.filter((a, i) => !a.startsWith('--') && !(ri >= 0 && i === ri + 1));
-  const all: Scenario[] = [...apiserverScenarios(), ...guardScenarios(), ...schedulingScenarios(), ...kubeletScenarios(), ...dnsScenarios(), ...proxyScenarios(), ...nodeScenarios(), ...networkScenarios()];
+  const all: Scenario[] = [...apiserverScenarios(), ...guardScenarios(), ...schedulingScenarios(), ...kubeletScenarios(), ...dnsScenarios(), ...proxyScenarios(), ...nodeScenarios(), ...networkScenarios(), ...dashboardScenarios(), ...tracingScenarios()];
   const chosen = names.length ? all.filter((s) => names.some((n) => s.name.includes(n))) : all;
   const results: Record<string, Row[][]> = {};
   for (const s of chosen) {

@@ -39,8 +39,17 @@ import { KubernetesServiceController } from './controlplane/kubernetes-service.j
 import { isUnspecified, resolveAdvertiseAddress } from './advertise-address.js';
 import { writeUpgradeError } from '../machinery/streaming/upgrade.js';
 import type { IncomingMessage } from 'node:http';
+import { KeyspaceEndpoint } from './debug/keyspace.js';
+import { DashboardFiles, isDashboardPath } from '../dashboard/static.js';
 import type { Duplex } from 'node:stream';
+import { apiserverTracer, startRequestTrace } from './tracing.js';
+import { SpanStore } from '../tracing/store.js';
+import { serveTracing, isTracingPath } from './endpoints/tracing.js';
 
+
+/** Streams per HTTP/2 connection, and kube-apiserver's receive window per stream (resourceBody99Percentile). */
+const MAX_STREAMS = 1000;
+const UPLOAD_BUFFER_PER_STREAM = 256 * 1024;
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.4-skiff', gitCommit: 'skiff', gitTreeState: 'clean', buildDate: '2026-11-28T00:00:00Z', goVersion: 'go1.23.0', compiler: 'gc', platform: 'linux/amd64' };
 
 /** Path and query of a request target, without WHATWG URL's cost on every request. */
@@ -103,6 +112,8 @@ export interface APIServerOptions {
   endpointReconcileIntervalMs?: number;
   /** Milliseconds between scrapes of the kubelets for metrics.k8s.io (default: SKIFF_METRIC_RESOLUTION, else 10 s). */
   metricResolutionMs?: number;
+  /** How many recent spans the built-in collector keeps (default 50,000). */
+  maxSpans?: number;
 }
 
 /** Before RBAC is configured: client certificates, system:masters may do anything, everyone may read discovery. */
@@ -129,7 +140,15 @@ export class APIServer {
   private kubernetesService?: KubernetesServiceController;
   /** The address the cluster reaches this server at (--advertise-address). */
   readonly advertiseAddress: string;
+  /** /debug/skiff/keyspace: storage keys, filtered per key by the authorizers. */
+  private readonly keyspace: KeyspaceEndpoint;
+  /** The dashboard's static files under /dashboard/ (no data in them: served before authentication). */
+  private readonly dashboard = new DashboardFiles();
   url = '';
+  /** The built-in collector's recent spans (its own go straight in; components export to /debug/skiff/otlp/v1/traces). */
+  readonly spans: SpanStore;
+  private readonly tracer = apiserverTracer();
+  private readonly removeSpanSink: () => void;
 
   constructor(private readonly opts: APIServerOptions) {
     this.registry = new ResourceRegistry(opts.storage, opts.transformer);
@@ -144,6 +163,12 @@ export class APIServer {
       log: (m) => process.stderr.write(`skiff apiserver: ${m}\n`),
     });
     this.advertiseAddress = resolveAdvertiseAddress(opts.host ?? '127.0.0.1', opts.advertiseAddress);
+    this.spans = new SpanStore({ maxSpans: opts.maxSpans });
+    this.removeSpanSink = this.tracer.addSink((s) => this.spans.add(s));
+    this.keyspace = new KeyspaceEndpoint(opts.storage, async (user, a) => (await decide(this.guards.authorizers, user, {
+      isResourceRequest: true, path: '', verb: a.verb, apiPrefix: a.group ? 'apis' : 'api', apiGroup: a.group, apiVersion: '',
+      namespace: a.namespace, resource: a.resource, subresource: '', name: a.name, parts: [],
+    }, false)).decision === 'Allow');
   }
 
   /** Install the guards (call before start). */
@@ -171,9 +196,14 @@ export class APIServer {
     this.server = createSecureServer({
       // The chain includes the CA so a joining node can check it against a pinned hash (--ca-cert-hash).
       allowHTTP1: true, cert: pki.server.certPem + pki.ca.certPem, key: pki.server.keyPem, ca: pki.ca.certPem,
-      requestCert: true, rejectUnauthorized: false, settings: { maxConcurrentStreams: 1000 },
+      requestCert: true, rejectUnauthorized: false, settings: { maxConcurrentStreams: MAX_STREAMS, initialWindowSize: UPLOAD_BUFFER_PER_STREAM },
       maxHeaderListPairs: 256, maxSessionMemory: 64,
     }, (req, res) => { void this.handle(req, res); });
+    // kube-apiserver's receive windows (secure_serving.go): 256 KiB per stream and that times the
+    // streams per connection. Node's 64 KiB per connection made a component with many writes in
+    // flight on its one connection (simulated nodes: Lease renewals and pod status) wait a round
+    // trip per 64 KiB of request bodies.
+    this.server.on('session', (s) => { try { s.setLocalWindowSize(UPLOAD_BUFFER_PER_STREAM * MAX_STREAMS); } catch { /* closed already */ } });
     this.server.on('sessionError', () => { /* a client went away mid-frame: nothing to do */ });
     // exec/attach/port-forward arrive as HTTP/1.1 upgrades (SPDY or WebSocket), not as requests.
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => { void this.handleUpgrade(req, socket, head); });
@@ -208,6 +238,7 @@ export class APIServer {
     this.crds.stop();
     this.namespaces.stop();
     this.kubeletProxy.close();
+    this.removeSpanSink();
     this.registry.stop();
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
@@ -221,15 +252,20 @@ export class APIServer {
   private async handle(req: Req, res: Res): Promise<void> {
     const started = process.hrtime.bigint();
     const url = parseURL(req.url ?? '/');
+    if (isDashboardPath(url.pathname)) return this.dashboard.serve(url.pathname, req as any, res as any).catch((e) => writeError(res, e));
     const ri = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     let code = 200;
     const g = this.guards;
     let rec: AuditContext | undefined;
+    const trace = startRequestTrace(this.tracer, ri, req.headers);
     try {
       let authenticated;
+      const authnSpan = trace?.child('authentication');
       try {
         authenticated = await authenticate(g.authenticators, req, g.anonymous);
+        authnSpan?.end();
       } catch (e) {
+        authnSpan?.end();
         if (g.auditor && e instanceof StatusError && e.code === 401) {
           const hasCert = !!(req as any).socket?.getPeerCertificate?.()?.subject;
           res.setHeader(AUDIT_ID_HEADER, g.auditor.failedAuthentication({ ...ri, user: undefined }, requestMetaOf(req), authenticationFailedMessage(req as any, hasCert)));
@@ -243,7 +279,12 @@ export class APIServer {
       const imp = await impersonate(req, authenticated, async (u, a) => (await decide(g.authorizers, u, a, false)).decision === 'Allow');
       const user = imp.user;
       if (imp.requested) rec?.setImpersonatedUser(user);
-      const verdict = await decide(g.authorizers, user, ri, rec !== undefined && rec.enabled);
+      if (trace?.recording) trace.span.setAttribute('user', user.name);
+      const authzSpan = trace?.child('authorization');
+      // The keyspace authorizes each key it returns (list/get on the key's resource), not its path.
+      const verdict = this.keyspace.handles(ri) ? { decision: 'Allow', reason: 'keys filtered per resource by the authorizers' } : await decide(g.authorizers, user, ri, rec !== undefined && rec.enabled);
+      authzSpan?.setAttribute('decision', verdict.decision);
+      authzSpan?.end();
       rec?.annotateAuthorization(verdict.decision === 'Allow', verdict.reason);
       if (verdict.decision !== 'Allow') throw forbiddenError(user, ri, verdict.reason);
       const virtual = ri.isResourceRequest ? this.virtual.find(ri) : undefined;
@@ -251,13 +292,15 @@ export class APIServer {
         await this.kubeletProxy.serve(ri, url.searchParams, req, res);
       } else if (this.metricsServer.handles(ri)) {
         await this.metricsServer.serve(ri, url.searchParams, req, res);
+      } else if (this.keyspace.handles(ri)) {
+        await this.keyspace.serve(url.searchParams, req, res, user);
       } else if (virtual) {
         await this.virtual.serve(virtual, ri, url.searchParams, req, res, user);
       } else if (ri.isResourceRequest) {
         const deps = this.registry.depsFor(ri.apiGroup, ri.apiVersion, ri.resource);
         if (!deps) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
         if (deps.store.info.virtual) throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-        await serveResource({ ...deps, admission: g.admission, audit: rec, onWatch: (d) => this.metrics.longRunning.add({ verb: 'WATCH', group: ri.apiGroup, version: ri.apiVersion, resource: ri.resource, subresource: '', scope: ri.namespace ? 'namespace' : 'cluster', component: 'apiserver' }, d) }, ri, url.searchParams, req, res, user);
+        await serveResource({ ...deps, admission: g.admission, audit: rec, trace, onWatch: (d) => this.metrics.longRunning.add({ verb: 'WATCH', group: ri.apiGroup, version: ri.apiVersion, resource: ri.resource, subresource: '', scope: ri.namespace ? 'namespace' : 'cluster', component: 'apiserver' }, d) }, ri, url.searchParams, req, res, user);
       } else {
         await this.serveNonResource(url, req, res);
       }
@@ -270,6 +313,7 @@ export class APIServer {
         if (e instanceof StatusError) rec.end(code, e.toStatus()); else rec.panic(e);
       }
     } finally {
+      if (trace?.recording) { trace.span.setAttribute('code', code); trace.span.end(); }
       if (ri.verb !== 'watch') {
         const secs = Number(process.hrtime.bigint() - started) / 1e9;
         const labels = { verb: metricVerb(ri.verb, req), group: ri.apiGroup, version: ri.apiVersion, resource: ri.resource, subresource: ri.subresource, scope: ri.namespace ? 'namespace' : ri.name ? 'resource' : 'cluster', component: 'apiserver' };
@@ -336,6 +380,7 @@ export class APIServer {
       if (l) return writeJSON(res, 200, l);
     }
     if (segs[0] === 'openapi') return serveOpenAPI(segs.slice(1), url, req, res);
+    if (isTracingPath(p)) return serveTracing(this.spans, p, req, res);
     throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   }
 }

@@ -7,6 +7,7 @@
  * certificate, opens its container runtime and runs the kubelet. `skiff server` runs the same agent
  * in-process (startAgent) with a certificate minted straight from the cluster CA.
  */
+import { TRACING_FLAG_OPTIONS, startComponentTracing, tracingSettings, type ComponentTracing, type TracingSettings } from '../tracing/component.js';
 import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,8 @@ export interface AgentConfig {
   hostGw?: boolean;
   /** Enforce NetworkPolicies for this node's pods in this network namespace's iptables. */
   networkPolicy?: boolean;
+  /** --tracing / --otlp-endpoint: the kubelet's spans go to the API server's collector (and the endpoint). */
+  tracing?: TracingSettings;
   log: (msg: string) => void;
 }
 
@@ -79,16 +82,21 @@ export async function startAgent(c: AgentConfig): Promise<RunningAgent> {
   const { newClientset } = await import('../client/clientset.js');
   const cs = newClientset({ ...creds.config, userAgent: `kubelet/skiff (${c.nodeName})`, qps: 50, burst: 100 });
   let rt: AgentRuntime | undefined;
+  let tracing: ComponentTracing | undefined;
   try {
     rt = await openRuntime({ kind: c.runtime, endpoint: c.containerRuntimeEndpoint, dataDir: c.dataDir, fallbackToProcess: c.fallbackToProcess,
       sandboxImage: c.sandboxImage, registries: c.registries, bridge: c.bridge, log: c.log,
       podRoutes: c.clusterCIDR || c.serviceCIDR ? () => podRoutes(c) : undefined });
-    const { Kubelet } = await import('../kubelet/kubelet.js');
+    const { Kubelet, KUBELET_SERVICE } = await import('../kubelet/kubelet.js');
+    tracing = startComponentTracing(KUBELET_SERVICE, { 'k8s.node.name': c.nodeName }, creds.config, c.tracing, (m) => c.log(`tracing: ${m}`), { asyncContext: false });
     const kubelet = new Kubelet({
+      tracer: tracing.tracer,
       nodeName: c.nodeName, cs, runtime: rt.runtime, runtimeName: rt.name, rootDir, nodeIP: c.nodeIP, kubeletPort: c.kubeletPort,
       staticPodPath: c.staticPodPath, clusterDNS: c.clusterDNS, cgroupRoot: c.cgroupRoot, clusterDomain: c.clusterDomain, labels: c.labels,
       // Clients of the kubelet API (the API server) present certificates from the cluster CA.
       serving: { certPem: serving.certPem, keyPem: serving.keyPem, clientCAPem: creds.caPem },
+      // The kubelet runs in the node's network namespace, where this node's kube-proxy programs its rules.
+      proxyRules: async (ns, name) => (await import('../proxy/programmed-rules.js')).programmedRules(ns, name),
       log: (m) => c.log(`kubelet: ${m}`),
     });
     await kubelet.start();
@@ -123,11 +131,13 @@ export async function startAgent(c: AgentConfig): Promise<RunningAgent> {
         routes?.stop();
         netpol?.stop();
         await kubelet.stop();
+        await tracing?.stop();
         await opened.close();
         cs.close();
       },
     };
   } catch (e) {
+    await tracing?.stop();
     await rt?.close().catch(() => {});
     cs.close();
     throw e;
@@ -191,6 +201,7 @@ export const AGENT_FLAG_OPTIONS = {
   'pause-image': { type: 'string' }, 'registry': { type: 'string', multiple: true }, 'cni-bridge': { type: 'string' },
   'cluster-cidr': { type: 'string' }, 'service-cidr': { type: 'string' }, 'cgroup-root': { type: 'string' }, 'host-gw': { type: 'boolean' },
   'network-policy': { type: 'boolean' },
+  ...TRACING_FLAG_OPTIONS,
 } as const;
 
 /** The agent settings from its flags (everything but the server, credentials and logging). */
@@ -213,6 +224,7 @@ export function agentSettings(v: Record<string, unknown>): Omit<AgentConfig, 'se
     cgroupRoot: v['cgroup-root'] as string | undefined,
     hostGw: v['host-gw'] as boolean | undefined,
     networkPolicy: v['network-policy'] as boolean | undefined,
+    tracing: tracingSettings(v),
   };
 }
 

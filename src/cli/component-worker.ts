@@ -9,13 +9,26 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ClientConfig } from '../client/transport.js';
 import type { ControllerOptions } from '../controllers/framework.js';
+import type { TracingSettings } from '../tracing/component.js';
 
-export type WorkerTask =
+export type WorkerTask = (
   | { kind: 'controller-manager'; config: ClientConfig; controllers: string[]; options: Partial<ControllerOptions> }
   | { kind: 'scheduler'; config: ClientConfig }
-  | { kind: 'simulated-nodes'; config: ClientConfig; count: number };
+  | { kind: 'simulated-nodes'; config: ClientConfig; count: number }
+) & { tracing?: TracingSettings };
 
+const SERVICES = { 'controller-manager': 'kube-controller-manager', scheduler: 'kube-scheduler', 'simulated-nodes': 'skiff-simulated-node' } as const;
+
+/** The component, with its spans exported to the API server like a separate process's. */
 async function start(t: WorkerTask): Promise<() => Promise<void>> {
+  const { startComponentTracing } = await import('../tracing/component.js');
+  const tracing = startComponentTracing(SERVICES[t.kind], {}, t.config, t.tracing, (m) => process.stderr.write(`skiff ${t.kind}: tracing: ${m}\n`),
+    { asyncContext: t.kind === 'controller-manager' });
+  const stop = await startComponent(t);
+  return async () => { await stop(); await tracing.stop(); };
+}
+
+async function startComponent(t: WorkerTask): Promise<() => Promise<void>> {
   switch (t.kind) {
     case 'controller-manager': {
       const { ControllerManager } = await import('../controllers/manager.js');

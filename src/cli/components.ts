@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { ClientConfig } from '../client/transport.js';
 import type { ControllerOptions } from '../controllers/framework.js';
 import type { WorkerTask } from './component-worker.js';
+import type { TracingSettings } from '../tracing/component.js';
 import { defaultRegistry } from '../metrics/registry.js';
 
 export interface ComponentOptions {
@@ -24,6 +25,8 @@ export interface ComponentOptions {
   /** The controllers' client-side rate limit. */
   qps: number;
   burst: number;
+  /** --tracing / --otlp-endpoint, for every component. */
+  tracing?: TracingSettings;
 }
 
 export interface Components { stop(): Promise<void> }
@@ -75,6 +78,7 @@ export async function startComponents(url: string, pki: ClusterPKI, dataDir: str
   if (o.simulatedNodes > 0) {
     tasks.push({ kind: 'simulated-nodes', config: await componentConfig(pki, dataDir, url, 'simulated-nodes', 'skiff:simulated-nodes', ['system:masters']), count: o.simulatedNodes });
   }
+  for (const t of tasks) t.tracing = o.tracing;
   try {
     for (const stop of await Promise.all(tasks.map(runInWorker))) stops.push(stop);
   } catch (e) {

@@ -5,6 +5,8 @@
  * --node-cidr-mask-size, --node-monitor-grace-period, --node-monitor-period). `skiff server` runs
  * the same thing in its process unless given --disable-controller-manager.
  */
+import { TRACING_FLAG_OPTIONS, startComponentTracing, tracingSettings } from '../tracing/component.js';
+import { CONTROLLER_MANAGER_SERVICE } from '../controllers/framework.js';
 import { parseArgs } from 'node:util';
 import { configFromKubeconfig } from '../client/transport.js';
 import { ControllerManager } from '../controllers/manager.js';
@@ -57,15 +59,17 @@ export async function controllerManagerCommand(argv: string[]): Promise<number |
     args: argv, options: {
       kubeconfig: { type: 'string' }, 'leader-elect': { type: 'string' }, 'leader-elect-lease-duration': { type: 'string' },
       'leader-elect-renew-deadline': { type: 'string' }, 'leader-elect-retry-period': { type: 'string' },
-      ...CONTROLLER_MANAGER_FLAG_OPTIONS,
+      ...CONTROLLER_MANAGER_FLAG_OPTIONS, ...TRACING_FLAG_OPTIONS,
     },
   });
   const kc = values.kubeconfig ?? process.env.KUBECONFIG;
   if (!kc) { process.stderr.write('skiff controller-manager: --kubeconfig is required\n'); return 2; }
   const { options, controllers, useSA, qps, burst } = controllerOptionsFromFlags(values);
   const le = values['leader-elect'] !== 'false';
+  const config = configFromKubeconfig(kc);
+  const tracing = startComponentTracing(CONTROLLER_MANAGER_SERVICE, {}, config, tracingSettings(values), (m) => process.stderr.write(`skiff controller-manager: tracing: ${m}\n`));
   const mgr = new ControllerManager({
-    config: { ...configFromKubeconfig(kc), qps, burst }, descriptors: CONTROLLERS, controllers, options, useServiceAccountCredentials: useSA,
+    config: { ...config, qps, burst }, descriptors: CONTROLLERS, controllers, options, useServiceAccountCredentials: useSA,
     leaderElection: {
       enabled: le,
       leaseDurationMs: values['leader-elect-lease-duration'] ? parseDuration(values['leader-elect-lease-duration'], 'leader-elect-lease-duration') : undefined,
@@ -76,7 +80,7 @@ export async function controllerManagerCommand(argv: string[]): Promise<number |
   mgr.onLeading = () => process.stderr.write(`skiff controller-manager: leading as ${mgr.identity}; controllers running\n`);
   await mgr.start();
   process.stderr.write(`skiff controller-manager: started (${le ? 'waiting for the kube-system/kube-controller-manager lease' : 'no leader election'})\n`);
-  const stop = async () => { await mgr.stop(); process.exit(0); };
+  const stop = async () => { await mgr.stop(); await tracing.stop(); process.exit(0); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -38,6 +38,9 @@ Usage:
   skiff proxy rules SERVICE [-n NS] [--proxy-mode iptables|nftables] [--netns NAME]
   skiff dns --kubeconfig F --listen IP:PORT [--zone cluster.local] [--upstream IP:PORT ...]
   skiff servicelb --kubeconfig F --pool CIDR|FIRST-LAST
+  (server, agent, controller-manager, scheduler, simulated-nodes also take [--tracing true|false] [--otlp-endpoint URL]; docs/tracing.md)
+  skiff trace KIND/NAME [-n NS] [--kubeconfig F] [--json] [--wait 3s]   (the request-flow trace of the object's latest change)
+  skiff dashboard [--kubeconfig F] [--port 8001] [--address 127.0.0.1]   (the web UI as a kubeconfig identity; skiff server also serves it at /dashboard/)
   skiff snapshot save FILE [--data-dir DIR] [--storage ...]
   skiff snapshot restore FILE [--data-dir DIR] [--storage ...]
   skiff image build DIR|-f RECIPE -t REF [--output OCI_DIR] [--push] | push OCI_DIR REF | import FILE -t REF [--push]
@@ -61,6 +64,8 @@ export async function main(argv: string[]): Promise<number | void> {
     case 'up': return (await import('./up.js')).upCommand(rest);
     case 'down': return (await import('./up.js')).downCommand(rest);
     case 'servicelb': return (await import('./servicelb.js')).servicelbCommand(rest);
+    case 'trace': return (await import('./trace.js')).traceCommand(rest);
+    case 'dashboard': return (await import('./dashboard.js')).dashboardCommand(rest);
     case 'stop': return (await import('./lab.js')).stopCommand(rest);
     case 'start': return (await import('./lab.js')).startCommand(rest);
     case 'status': return (await import('./lab.js')).statusCommand(rest);

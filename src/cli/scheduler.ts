@@ -5,6 +5,8 @@
  * the kube-system/kube-scheduler Lease. `skiff server` runs the same in its process unless given
  * --disable-scheduler.
  */
+import { TRACING_FLAG_OPTIONS, startComponentTracing, tracingSettings } from '../tracing/component.js';
+import { SCHEDULER_SERVICE } from '../scheduler/tracing.js';
 import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -69,17 +71,20 @@ export async function schedulerCommand(argv: string[]): Promise<number | void> {
     args: argv, options: {
       kubeconfig: { type: 'string' }, 'leader-elect': { type: 'string' }, 'leader-elect-lease-duration': { type: 'string' },
       'leader-elect-renew-deadline': { type: 'string' }, 'leader-elect-retry-period': { type: 'string' },
+      ...TRACING_FLAG_OPTIONS,
     },
   });
   const kc = values.kubeconfig ?? process.env.KUBECONFIG;
   if (!kc) { process.stderr.write('skiff scheduler: --kubeconfig is required\n'); return 2; }
   const d = (k: 'leader-elect-lease-duration' | 'leader-elect-renew-deadline' | 'leader-elect-retry-period') => (values[k] ? parseDuration(values[k]!, k) : undefined);
-  const s = await startScheduler(configFromKubeconfig(kc), {
+  const config = configFromKubeconfig(kc);
+  const tracing = startComponentTracing(SCHEDULER_SERVICE, {}, config, tracingSettings(values), (m) => process.stderr.write(`skiff scheduler: tracing: ${m}\n`), { asyncContext: false });
+  const s = await startScheduler(config, {
     leaderElection: { enabled: values['leader-elect'] !== 'false', leaseDurationMs: d('leader-elect-lease-duration'), renewDeadlineMs: d('leader-elect-renew-deadline'), retryPeriodMs: d('leader-elect-retry-period') },
     onLeading: (id) => process.stderr.write(`skiff scheduler: leading as ${id}; scheduling\n`),
   });
   process.stderr.write(`skiff scheduler: started as ${s.identity}\n`);
-  const stop = async () => { await s.stop(); process.exit(0); };
+  const stop = async () => { await s.stop(); await tracing.stop(); process.exit(0); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

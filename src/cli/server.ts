@@ -20,6 +20,10 @@ import { SECURITY_FLAG_OPTIONS, securityFlags, encryptionFromFlags, buildGuards 
 import { CONTROLLER_MANAGER_FLAG_OPTIONS, controllerOptionsFromFlags } from './controller-manager.js';
 import { startComponents } from './components.js';
 import { AGENT_FLAG_OPTIONS } from './agent.js';
+import { tracingSettings } from '../tracing/component.js';
+import { setTracingEnabled } from '../tracing/provider.js';
+import { BatchExporter, otlpTracesURL } from '../tracing/exporter.js';
+import { apiserverTracer } from '../apiserver/tracing.js';
 import '../api/index.js';
 
 export async function serverCommand(argv: string[]): Promise<number | void> {
@@ -35,6 +39,9 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
     },
   });
   const security = securityFlags(values);
+  // --tracing / --otlp-endpoint (among the agent's flags): for the API server and every component.
+  const tracing = tracingSettings(values);
+  if (!tracing.enabled) setTracingEnabled(false);
   const dataDir = values['data-dir'] ?? defaultDataDir();
   // --bind-address is kube-apiserver's name for --host.
   if (values.host !== undefined && values['bind-address'] !== undefined && values.host !== values['bind-address']) {
@@ -51,6 +58,9 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
   ]);
   const server = new APIServer({ storage, pki, host, advertiseAddress, port: values.port ? Number(values.port) : 6443, transformer: encryptionFromFlags(security) });
   server.setGuards(await buildGuards(server, security, dataDir, pki));
+  // The API server's own spans go straight into its collector; with --otlp-endpoint, out there too.
+  const otlp = tracing.enabled && tracing.otlpEndpoint ? new BatchExporter({ url: otlpTracesURL(tracing.otlpEndpoint) }, { log: (m) => process.stderr.write(`skiff apiserver: tracing: ${m}\n`) }) : undefined;
+  if (otlp) apiserverTracer().addSink(otlp.sink);
   await server.start();
   const kc = kubeconfig({ server: server.url, caPem: pki.ca.certPem, user: 'skiff-admin', certPem: pki.admin.certPem, keyPem: pki.admin.keyPem });
   const kcPath = join(dataDir, 'kubeconfig');
@@ -59,6 +69,7 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
   process.stderr.write(`skiff: API server ready at ${server.url} (${storage.driver}) in ${Math.round(performance.now() - t0)} ms\n`);
   if (server.advertiseAddress !== host) process.stderr.write(`skiff: advertising ${server.advertiseAddress}:${server.port} as the kubernetes Service's endpoint\n`);
   process.stderr.write(`skiff: export KUBECONFIG=${kcPath}\n`);
+  process.stderr.write(`skiff: dashboard at ${server.url}/dashboard/ (sign in with a bearer token; or run: skiff dashboard)\n`);
   const cm = controllerOptionsFromFlags(values);
   // The CSR signer signs with the cluster CA unless told otherwise (k3s does the same).
   cm.options.clusterSigningCertFile ??= join(pki.dir, 'ca.crt');
@@ -67,7 +78,7 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
   if (!Number.isInteger(simulatedNodes) || simulatedNodes < 0) throw new Error(`invalid --simulated-nodes "${values['simulated-nodes']}"`);
   const components = await startComponents(server.url, pki, dataDir, {
     controllerManager: !values['disable-controller-manager'], scheduler: !values['disable-scheduler'], simulatedNodes,
-    controllers: cm.controllers, controllerOptions: cm.options, qps: cm.qps, burst: cm.burst,
+    controllers: cm.controllers, controllerOptions: cm.options, qps: cm.qps, burst: cm.burst, tracing,
   });
   if (simulatedNodes) process.stderr.write(`skiff: ${simulatedNodes} simulated nodes registered\n`);
   const { caCertHash } = await import('../kubelet/certificate/cluster-ca.js');
@@ -77,6 +88,7 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
     await agent?.stop().catch((e) => process.stderr.write(`skiff agent: stopping: ${(e as Error).message}\n`));
     await components.stop();
     await server.stop();
+    await otlp?.shutdown();
     await storage.close();
     process.exit(0);
   };

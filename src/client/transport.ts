@@ -7,6 +7,8 @@
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import { readFileSync } from 'node:fs';
 import { parse as parseYAML } from 'yaml';
+import { formatTraceparent } from '../tracing/traceparent.js';
+import { currentSpanContext } from '../tracing/provider.js';
 
 export interface ClientConfig {
   server: string; ca: string; cert?: string; key?: string; token?: string; userAgent?: string;
@@ -62,6 +64,10 @@ class TokenBucket {
   }
 }
 
+/** Go's http2 transportDefaultStreamFlow and transportDefaultConnFlow. */
+export const STREAM_WINDOW = 4 << 20;
+export const CONNECTION_WINDOW = 1 << 30;
+
 export class Transport {
   private session: ClientHttp2Session | undefined;
   private closed = false;
@@ -75,7 +81,12 @@ export class Transport {
     if (this.closed) throw new Error('transport closed');
     if (!this.session || this.session.closed || this.session.destroyed) {
       const c = this.config;
-      const s = connect(c.server, { ca: c.ca, cert: c.cert, key: c.key, settings: { enablePush: false } });
+      // Flow-control windows as Go's HTTP/2 transport (client-go) sets them: 4 MiB per stream, 1 GiB
+      // for the connection. With Node's 64 KiB defaults every watch on the connection shares 64 KiB
+      // in flight, so a busy server waits a round trip for each window update: a pod watch then
+      // carries ~20 events per round trip, which capped the simulated kubelet at ~115 pods/s.
+      const s = connect(c.server, { ca: c.ca, cert: c.cert, key: c.key, settings: { enablePush: false, initialWindowSize: STREAM_WINDOW } });
+      s.once('connect', () => { try { s.setLocalWindowSize(CONNECTION_WINDOW); } catch { /* closed already */ } });
       s.on('error', () => { /* surfaced per request; the next request reconnects */ });
       s.on('goaway', () => { if (this.session === s) this.session = undefined; });
       s.on('close', () => { if (this.session === s) this.session = undefined; });
@@ -90,16 +101,21 @@ export class Transport {
   }
 
   async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Response> {
+    // A request made inside a span (a reconcile, a scheduling cycle, a kubelet sync) carries it, so
+    // the API server's request span joins that trace (W3C Trace Context). Read before any await.
+    const sc = currentSpanContext();
     if (this.limiter) await this.limiter.wait();
-    return this.send(method, path, body, contentType);
+    return this.send(method, path, body, contentType, sc ? formatTraceparent(sc) : undefined);
   }
 
-  private send(method: string, path: string, body: unknown, contentType: string): Promise<Response> {
+  private send(method: string, path: string, body: unknown, contentType: string, traceparent?: string): Promise<Response> {
     return new Promise((resolve, reject) => {
       let req;
       try {
         // Node ends a DELETE's stream with its headers unless told otherwise; DeleteOptions travel in the body.
-        req = this.sessionNow().request(this.headers(method, path, body === undefined ? {} : { 'content-type': contentType }), { endStream: body === undefined });
+        const extra: Record<string, string> = body === undefined ? {} : { 'content-type': contentType };
+        if (traceparent) extra.traceparent = traceparent;
+        req = this.sessionNow().request(this.headers(method, path, extra), { endStream: body === undefined });
       } catch (e) { reject(e); return; }
       let status = 0;
       const chunks: Buffer[] = [];

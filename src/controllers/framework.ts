@@ -11,6 +11,12 @@ import type { Clientset } from '../client/clientset.js';
 import type { SharedInformerFactory } from '../client/informer-factory.js';
 import type { EventRecorder } from '../client/record/recorder.js';
 import { WorkQueue } from '../client/workqueue.js';
+import type { Informer } from '../client/informer.js';
+import { objectSpanContext } from '../tracing/annotation.js';
+import { tracer, tracingEnabled, withSpan } from '../tracing/provider.js';
+
+/** The controller manager's tracer (service.name kube-controller-manager). */
+export const CONTROLLER_MANAGER_SERVICE = 'kube-controller-manager';
 
 export interface ControllerOptions {
   /** The cluster's pod network, cut into a podCIDR per node by node IPAM (`--cluster-cidr`). */
@@ -68,6 +74,12 @@ export const MAX_RETRIES = 15;
 export abstract class QueueController implements Controller {
   readonly queue: WorkQueue;
   private stopped = false;
+  /**
+   * The informer of the kind this controller reconciles: a sync of a key whose object carries a
+   * trace context (trace.skiff.dev/traceparent) runs in a `reconcile` span under it, and the writes
+   * it makes join that trace.
+   */
+  protected primary?: Informer;
 
   constructor(readonly name: string, protected readonly ctx: ControllerContext, private readonly workers = ctx.options.workers) {
     // Named after the controller, so its workqueue_* metrics carry name="deployment" etc.
@@ -88,12 +100,19 @@ export abstract class QueueController implements Controller {
     this.queue.shutDown();
   }
 
+  private traceSync(key: string): Promise<void> {
+    const parent = this.primary && tracingEnabled() ? objectSpanContext(this.primary.get(key)) : undefined;
+    if (!parent) return this.sync(key);
+    const span = tracer(CONTROLLER_MANAGER_SERVICE).startChild('reconcile', parent, { attributes: { controller: this.name, key } });
+    return withSpan(span, () => this.sync(key)).then(() => span.end(), (e) => { span.setAttribute('error', String((e as Error)?.message ?? e)); span.end(); throw e; });
+  }
+
   private async worker(): Promise<void> {
     while (!this.stopped) {
       const key = await this.queue.get();
       if (key === undefined) return;
       try {
-        await this.sync(key);
+        await this.traceSync(key);
         this.queue.forget(key);
       } catch (e) {
         if (this.queue.numRequeues(key) < MAX_RETRIES) this.queue.addRateLimited(key);

@@ -12,6 +12,8 @@
  * running containers of its pods and only removes those of pods the API no longer has. `stop()`
  * leaves containers running, as a dead kubelet would.
  */
+import { objectSpanContext } from '../tracing/annotation.js';
+import { setObjectSpan, tracer, tracingEnabled, type SkiffTracer } from '../tracing/provider.js';
 import { mkdir } from 'node:fs/promises';
 import type { Clientset } from '../client/clientset.js';
 import { Informer, keyOf } from '../client/informer.js';
@@ -38,9 +40,15 @@ import { canAdmitPod } from './lifecycle/predicate.js';
 import { statsSummary } from './stats/summary.js';
 import { KubeletServer, type KubeletHost } from './server/server.js';
 import { webhookAuthorizer } from './server-auth.js';
+import type { ProxyRulesReader } from './server/proxy-rules.js';
+
+/** The kubelet's service.name in traces. */
+export const KUBELET_SERVICE = 'kubelet';
 
 export interface KubeletOptions {
   nodeName: string;
+  /** Its tracer (default: service kubelet with k8s.node.name; simulated nodes pass their own). */
+  tracer?: SkiffTracer;
   cs: Clientset;
   runtime: Runtime;
   /** Scheme of container ids in the API (`containerd`, `process`, `simulated`). */
@@ -71,6 +79,8 @@ export interface KubeletOptions {
   onPodCIDR?: (podCIDR: string) => void;
   /** Milliseconds per probe second (tests). */
   probeSecondMs?: number;
+  /** Reads this node's kube-proxy rules for one Service (the kubelet API's /debug/skiff/proxy-rules). */
+  proxyRules?: ProxyRulesReader;
   log?: (msg: string) => void;
 }
 
@@ -117,13 +127,16 @@ export class Kubelet implements KubeletHost {
   servingPort: number | undefined;
   private apiLoop: Promise<void> | undefined;
   private stopped = false;
+  /** service.name kubelet, k8s.node.name this node. */
+  readonly tracer: SkiffTracer;
 
   constructor(private readonly o: KubeletOptions) {
     this.runtime = o.runtime;
     const log = o.log ?? (() => {});
     this.recorder = new Recorder(o.cs.events, 'kubelet', o.nodeName);
     this.pods = new Informer(o.cs.pods, '', { fieldSelector: `spec.nodeName=${o.nodeName}` });
-    this.statusManager = new StatusManager({ cs: o.cs, apiPod: (uid) => this.apiPodFor(uid), log });
+    this.tracer = o.tracer ?? tracer(KUBELET_SERVICE, { 'k8s.node.name': o.nodeName });
+    this.statusManager = new StatusManager({ cs: o.cs, apiPod: (uid) => this.apiPodFor(uid), log, tracer: this.tracer });
     this.podWorkers = new PodWorkers({ syncer: this, resyncMs: o.resyncMs, log, observeSync: (op, secs) => this.metrics.observePodWorker(op, secs) });
     this.volumes = new VolumeManager({ cs: o.cs, rootDir: o.rootDir, nodeName: o.nodeName, recorder: this.recorder });
     this.probes = new ProbeManager({
@@ -364,6 +377,17 @@ export class Kubelet implements KubeletHost {
   }
 
   async syncPod(pod: any): Promise<SyncPodResult> {
+    // A pod on its way to Running is traced under the context its object carries (the request
+    // that created it): `sync` with pull/sandbox/create/start inside. Later resyncs are not.
+    const parent = tracingEnabled() && this.previousStatus(pod).phase !== 'Running' ? objectSpanContext(this.apiPodFor(pod.metadata.uid) ?? pod) : undefined;
+    if (!parent) return this.syncPodTraced(pod);
+    const span = this.tracer.startChild('sync', parent, { attributes: { namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid } });
+    // Kept by pod object, not in an async context: kuberuntime finds it from the pod it is handed.
+    setObjectSpan(pod, span);
+    try { return await this.syncPodTraced(pod); } finally { setObjectSpan(pod, undefined); span.end(); }
+  }
+
+  private async syncPodTraced(pod: any): Promise<SyncPodResult> {
     const uid = pod.metadata.uid;
     const api = this.apiPodFor(uid);
     if (isTerminalPhase(api?.status?.phase ?? pod.status?.phase) && !isStaticPod(pod)) return { terminal: true };
@@ -476,6 +500,8 @@ export class Kubelet implements KubeletHost {
 
   /** The kubelet's /metrics text, with the running pods/containers read from the runtime now. */
   renderMetrics(): Promise<string> { return this.metrics.render(this.runtime); }
+  get proxyRules(): ProxyRulesReader | undefined { return this.o.proxyRules; }
+  get nodeName(): string { return this.o.nodeName; }
 
   statsSummary(): Promise<any> {
     return statsSummary({ runtime: this.runtime, nodeName: this.o.nodeName, rootDir: this.o.rootDir, machine: this.machine, pods: () => [...this.apiPods.values(), ...this.staticPods.values()] });

@@ -57,10 +57,13 @@ export function findNodesThatFitPod(fw: Framework, state: CycleState, pod: PodIn
   const plugins = new Set<string>();
   const from = rotate && n ? start % n : 0;
   let processed = 0;
+  const tr = state.trace;
+  if (tr) tr.filterStart = performance.now();
   for (let i = 0; i < n; i++) {
     const node = nodes[(from + i) % n];
     processed++;
     const st = withNominated ? fw.runFilterPluginsWithNominatedPods(state, pod, node, filters) : fw.runFilterPlugins(state, pod, node, filters);
+    tr?.verdict(node.name, st);
     if (!st) {
       feasible.push(node);
       if (feasible.length >= want) break;
@@ -70,15 +73,20 @@ export function findNodesThatFitPod(fw: Framework, state: CycleState, pod: PodIn
     statuses.set(node.name, st);
     plugins.add(st.plugin);
   }
+  if (tr) tr.filterEnd = performance.now();
   if (!feasible.length) throw new FitError(allNodes.length, statuses, '', plugins);
   return { feasible, statuses, processed };
 }
 
 /** prioritizeNodes: each feasible node's weighted total score. */
 export function prioritizeNodes(fw: Framework, state: CycleState, pod: PodInfo, nodes: NodeInfo[]): number[] {
+  const tr = state.trace;
+  if (tr) tr.scoreStart = performance.now();
   const st = fw.runPreScorePlugins(state, pod, nodes);
   if (st) throw new Error(`running PreScore plugin "${st.plugin}": ${st.message()}`);
-  return fw.runScorePlugins(state, pod, nodes);
+  const totals = fw.runScorePlugins(state, pod, nodes);
+  if (tr) tr.scoreEnd = performance.now();
+  return totals;
 }
 
 /** selectHost: the highest score; ties broken uniformly at random (reservoir sampling). */

@@ -23,6 +23,9 @@ import { SchedulingQueue } from './queue/scheduling-queue.js';
 import { Nominator } from './queue/nominator.js';
 import { schedulePod } from './schedule-one.js';
 import { addAllEventHandlers } from './eventhandlers.js';
+import { CycleTrace, recordCycle, schedulerTracer } from './tracing.js';
+import { objectSpanContext } from '../tracing/annotation.js';
+import { tracingEnabled, withTraceContext } from '../tracing/provider.js';
 import { observeAttempt, observePodScheduled, preemptionAttempts, registerPendingPods, schedulingAlgorithmDuration, unregisterPendingPods } from './metrics.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
@@ -144,9 +147,17 @@ export class Scheduler {
     const state = new CycleState();
     // scheduler_scheduling_attempt_duration_seconds runs from here to the bind or the failure.
     const start = performance.now();
+    const traceParent = tracingEnabled() ? objectSpanContext(pi.pod) : undefined;
+    if (traceParent) state.trace = new CycleTrace();
+    const poppedAt = Date.now();
     let node: string;
+    let nodeCount = 0;
+    const traceFailure = (msg: string) => {
+      if (traceParent) recordCycle(schedulerTracer(), traceParent, pi, q.timestamp, poppedAt, state.trace!, nodeCount, undefined, msg).end();
+    };
     try {
       const nodes = this.cache.list();
+      nodeCount = nodes.length;
       const r = schedulePod(this.framework, state, pi, nodes, this.percentage, this.nextStartNodeIndex, !this.nominator.empty);
       schedulingAlgorithmDuration.observe({}, (performance.now() - start) / 1000);
       if (nodes.length) this.nextStartNodeIndex = (this.nextStartNodeIndex + r.processed) % nodes.length;
@@ -156,6 +167,7 @@ export class Scheduler {
         q.unschedulablePlugins = new Set();
         this.stats.errors++;
         observeAttempt('error', this.schedulerName, (performance.now() - start) / 1000);
+        traceFailure((err as Error).message);
         this.handleSchedulingFailure(q, 'SchedulerError', (err as Error).message, undefined, podCycle, true);
         return;
       }
@@ -170,6 +182,7 @@ export class Scheduler {
       q.unschedulablePlugins = err.unschedulablePlugins;
       this.stats.unschedulable++;
       observeAttempt('unschedulable', this.schedulerName, (performance.now() - start) / 1000);
+      traceFailure(err.message);
       this.handleSchedulingFailure(q, 'Unschedulable', err.message, nominated, podCycle, false);
       return;
     }
@@ -182,11 +195,23 @@ export class Scheduler {
       this.framework.runReservePluginsUnreserve(state, assumed, node);
       this.cache.forgetPod(assumed);
       observeAttempt(rst.isRejected() ? 'unschedulable' : 'error', this.schedulerName, (performance.now() - start) / 1000);
+      traceFailure(rst.message());
       this.handleSchedulingFailure(q, rst.isRejected() ? 'Unschedulable' : 'SchedulerError', rst.message(), undefined, podCycle, !rst.isRejected());
       return;
     }
     this.nominator.delete(pi);
-    const p = this.bindingCycle(state, q, assumed, node, podCycle, start);
+    let p: Promise<void>;
+    if (traceParent) {
+      // The binding cycle starts under `bind`, so the Binding write joins the pod's trace. The binder
+      // sends it before its first await, so the context is handed over synchronously: no
+      // AsyncLocalStorage in the scheduler (it measurably slowed every pod's scheduling).
+      const t = schedulerTracer();
+      const sched = recordCycle(t, traceParent, pi, q.timestamp, poppedAt, state.trace!, nodeCount, node, undefined);
+      const bind = t.startChild('bind', sched.spanContext(), { attributes: { node } });
+      p = withTraceContext(bind.spanContext(), () => this.bindingCycle(state, q, assumed, node, podCycle, start)).finally(() => { bind.end(); sched.end(); });
+    } else {
+      p = this.bindingCycle(state, q, assumed, node, podCycle, start);
+    }
     this.inflightBindings.add(p);
     void p.finally(() => this.inflightBindings.delete(p));
   }

@@ -13,10 +13,17 @@
  * One process serves any number of nodes over one connection: a shared pod and node informer,
  * one heartbeat timer.
  */
+import type { Span } from '@opentelemetry/api';
+import { objectSpanContext } from '../tracing/annotation.js';
+import { tracer, tracingEnabled, withTraceContext } from '../tracing/provider.js';
 import { StatusError } from '../machinery/status.js';
+import { Parallelism } from './parallelism.js';
 import type { Clientset } from '../client/clientset.js';
 import type { SharedInformerFactory } from '../client/informer-factory.js';
 import type { Informer } from '../client/informer.js';
+
+/** Simulated nodes' service.name in traces. */
+export const SIMULATED_NODE_SERVICE = 'skiff-simulated-node';
 
 export const SIMULATED_LABEL = 'node.skiff.dev/simulated';
 export const STOPPED_ANNOTATION = 'simulated.skiff.dev/kubelet';
@@ -35,6 +42,8 @@ export interface SimulatedNodeOptions {
   labels?: (i: number) => Record<string, string>;
   /** How many registrations are in flight at once. */
   concurrency?: number;
+  /** How many pod status writes are in flight at once (kwok's podPlayStageParallelism); default 256. */
+  podStatusParallelism?: number;
 }
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -51,6 +60,16 @@ function nodeConditions(ready: boolean): any[] {
   ];
 }
 
+/**
+ * The body of a pod status write: the pod as last seen (its resourceVersion is the precondition)
+ * with the new status, without managedFields (the server keeps them when an update omits them,
+ * and they are a third of a pod's bytes to send, parse, check and default on every write).
+ */
+export function statusUpdate(p: any, status: any): any {
+  const { managedFields: _, ...metadata } = p.metadata ?? {};
+  return { ...p, metadata, status };
+}
+
 export class SimulatedNodes {
   readonly names: string[] = [];
   private readonly set = new Set<string>();
@@ -62,8 +81,10 @@ export class SimulatedNodes {
   private inflight = new Set<string>();
   private stopped = false;
   private ipSeq = new Map<string, number>();
+  private readonly statusWrites: Parallelism;
 
   constructor(private readonly cs: Clientset, informers: SharedInformerFactory, private readonly o: SimulatedNodeOptions) {
+    this.statusWrites = new Parallelism(o.podStatusParallelism ?? 256);
     const prefix = o.prefix ?? 'sim';
     for (let i = 0; i < o.count; i++) { const n = `${prefix}-${i}`; this.names.push(n); this.set.add(n); }
     this.pods = informers.for('pods');
@@ -226,7 +247,18 @@ export class SimulatedNodes {
     }
     this.inflight.add(key);
     const status = this.runningStatus(p, node, wantReady.ready);
-    void this.cs.pods.updateStatus(p.metadata.namespace, { ...p, status })
+    // A pod going Running is traced under its object's context, as a kubelet's sync (marked simulated).
+    const parent = phase !== 'Running' && tracingEnabled() ? objectSpanContext(p) : undefined;
+    let sync: Span | undefined, write: Span | undefined;
+    if (parent) {
+      // One tracer for every simulated node of the process (one exporter); the node is an attribute.
+      const t = tracer(SIMULATED_NODE_SERVICE);
+      const attributes = { namespace: p.metadata.namespace, name: p.metadata.name, simulated: true, 'k8s.node.name': nodeName };
+      sync = t.startChild('sync', parent, { attributes });
+      write = t.startChild('status.write', sync.spanContext(), { attributes: { ...attributes, phase: 'Running', ready: wantReady.ready } });
+    }
+    void withTraceContext(write?.spanContext(), () => this.statusWrites.run(() => this.cs.pods.updateStatus(p.metadata.namespace, statusUpdate(p, status))))
+      .finally(() => { write?.end(); sync?.end(); })
       .then(() => { if (!wantReady.ready) this.later(p, wantReady.inMs); })
       .catch(() => { setTimeout(() => { const cur = this.pods.get(`${p.metadata.namespace}/${p.metadata.name}`); if (cur) this.podChanged(cur); }, 200).unref(); })
       .finally(() => this.inflight.delete(key));

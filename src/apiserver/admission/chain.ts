@@ -9,16 +9,33 @@ import { badRequest } from '../../machinery/status.js';
 import type { AdmissionChain, AdmissionAttributes } from '../registry/context.js';
 import type { AdmissionPlugin } from './interfaces.js';
 
+const MUTATING = Object.freeze({ phase: 'mutating' });
+const VALIDATING = Object.freeze({ phase: 'validating' });
+
 export function admissionChain(plugins: AdmissionPlugin[]): AdmissionChain & { readonly plugins: readonly AdmissionPlugin[] } {
   const mutating = plugins.filter((p) => p.admit);
   const validating = plugins.filter((p) => p.validate);
+  // Span names and attributes made once, not per request.
+  const names = new Map(plugins.map((p) => [p, `admission/${p.name}`]));
   return {
     plugins,
     async admit(a: AdmissionAttributes) {
-      for (const p of mutating) if (p.handles(a)) await p.admit!(a);
+      const t = a.trace?.recording ? a.trace : undefined;
+      for (const p of mutating) {
+        if (!p.handles(a)) continue;
+        if (!t) { await p.admit!(a); continue; }
+        const s = t.child(names.get(p)!, MUTATING);
+        try { await p.admit!(a); } catch (e) { s.setAttribute('error', String((e as Error)?.message ?? e)); throw e; } finally { s.end(); }
+      }
     },
     async validate(a: AdmissionAttributes) {
-      for (const p of validating) if (p.handles(a)) await p.validate!(a);
+      const t = a.trace?.recording ? a.trace : undefined;
+      for (const p of validating) {
+        if (!p.handles(a)) continue;
+        if (!t) { await p.validate!(a); continue; }
+        const s = t.child(names.get(p)!, VALIDATING);
+        try { await p.validate!(a); } catch (e) { s.setAttribute('error', String((e as Error)?.message ?? e)); throw e; } finally { s.end(); }
+      }
     },
   };
 }

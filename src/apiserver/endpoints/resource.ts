@@ -19,6 +19,7 @@ import { readBody, writeJSON, writeJSONText, successStatus, type Req, type Res }
 import { serveWatch } from './watch.js';
 import { tableJSON, partialObjectMetadata } from './table.js';
 import { printerFor } from '../printers/index.js';
+import type { RequestTrace } from '../tracing.js';
 
 /** Objects bigger than this are refused, as etcd refuses values over 1.5 MiB. */
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
@@ -32,6 +33,8 @@ export interface ResourceDeps {
   onWatch?(delta: number): void;
   /** The request's audit record (bodies are kept at the Request and RequestResponse levels). */
   audit?: { setRequestObject(o: unknown): void; setResponseObject(o: unknown): void; annotate(k: string, v: string): void };
+  /** The request's trace (apiserver/tracing), when it is recorded or stamps objects. */
+  trace?: RequestTrace;
 }
 
 function renderOne(store: Store, obj: any, out: OutputFormat): string {
@@ -57,7 +60,7 @@ export async function serveResource(d: ResourceDeps, ri: RequestInfo, q: URLSear
   }
   const ctx: RequestContext = {
     user, userAgent: String(req.headers['user-agent'] ?? ''), dryRun: false, fieldValidation: 'Warn',
-    warnings: [], admission: d.admission, auditAnnotations: d.audit ? {} : undefined,
+    warnings: [], admission: d.admission, auditAnnotations: d.audit ? {} : undefined, trace: d.trace,
   };
   const audit = d.audit;
   /** A write's answer: recorded for audit (with admission's audit annotations), then sent. */

@@ -4,6 +4,8 @@
  * manager and validation mode, the admission chain, and where warnings go.
  */
 
+import type { RequestTrace } from '../tracing.js';
+
 export interface UserInfo { name: string; uid?: string; groups: string[]; extra?: Record<string, string[]> }
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
@@ -21,6 +23,8 @@ export interface AdmissionAttributes {
   warnings?: string[];
   /** Audit annotations added by admission plugins (key -> value), as Kubernetes' AddAnnotation. */
   auditAnnotations?: Record<string, string>;
+  /** The request's trace, for the admission/<Plugin> spans. */
+  trace?: RequestTrace;
 }
 
 /** Mutating plugins run first (`admit`), validating after (`validate`), as in Kubernetes. */
@@ -41,6 +45,8 @@ export interface RequestContext {
   admission: AdmissionChain;
   /** Audit annotations admission plugins add (only when the request is audited). */
   auditAnnotations?: Record<string, string>;
+  /** The request's trace (apiserver/tracing): spans for the pipeline's stages, the context stamped on changed objects. */
+  trace?: RequestTrace;
 }
 
 /** The default field manager name Kubernetes derives from the User-Agent (`kubectl-create`, ...). */

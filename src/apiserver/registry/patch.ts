@@ -71,7 +71,7 @@ export async function patchObject(store: Store, ns: string, name: string, type: 
       const out = await store.prepareUpdate(ns, name, next, cur, applyCtx, sub);
       if (applyCtx !== ctx) ctx.warnings.push(...applyCtx.warnings.filter((w) => !ctx.warnings.includes(w)));
       return out;
-    }, { pinnedRV: pinned, dryRun: ctx.dryRun });
+    }, { pinnedRV: pinned, dryRun: ctx.dryRun, trace: ctx.trace, stamp: !sub });
     return { obj: r.obj, created: false };
   } catch (e) {
     // Server-side apply creates the object when it does not exist.

@@ -14,6 +14,8 @@ import type { RequestContext, AdmissionAttributes, Operation } from './context.j
 import { ObjectCodec } from './codec.js';
 import { fillCreateMeta, generateName, nowRFC3339, specChanged, deepEqual } from './object-meta.js';
 import { checkAndDefault, validateObject, validateObjectUpdate, trackUpdate, carryPending } from './pipeline.js';
+import { fanoutTracker, type RequestTrace } from '../tracing.js';
+import { isStampedResource, shouldStamp, stampObject } from '../../tracing/annotation.js';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -84,7 +86,7 @@ export class Store {
 
   private attrs(op: Operation, ns: string, name: string, obj: any, old: any, ctx: RequestContext, sub = ''): AdmissionAttributes {
     return { operation: op, group: this.info.group, version: this.info.version, kind: this.info.kind, resource: this.resource,
-      subresource: sub, namespace: ns, name, object: obj, oldObject: old, dryRun: ctx.dryRun, user: ctx.user, warnings: ctx.warnings, auditAnnotations: ctx.auditAnnotations };
+      subresource: sub, namespace: ns, name, object: obj, oldObject: old, dryRun: ctx.dryRun, user: ctx.user, warnings: ctx.warnings, auditAnnotations: ctx.auditAnnotations, trace: ctx.trace };
   }
 
   /** Check the body names the right kind and namespace for this URL (Kubernetes' 400s). */
@@ -126,15 +128,23 @@ export class Store {
     this.strategy.prepareForCreate?.(obj, ctx);
     trackUpdate(this, null, obj, ctx, '');
     await ctx.admission.admit(this.attrs('CREATE', ns, m.name ?? '', obj, null, ctx));
-    validateObject(this, obj, ctx);
+    this.traced(ctx.trace, 'validation', () => validateObject(this, obj, ctx));
     await ctx.admission.validate(this.attrs('CREATE', ns, m.name, obj, null, ctx));
     if (ctx.dryRun) {
       const existing = await this.storage.get(this.key(ns, m.name));
       if (existing) throw alreadyExists(this.group, this.resource, m.name);
       return obj;
     }
+    // The server's own write, like resourceVersion: after managedFields, so no manager owns it.
+    if (ctx.trace && this.stamps && shouldStamp(obj, null)) stampObject(obj, ctx.trace.sc);
+    const key = this.key(ns, m.name);
+    // A generated name is known only now: the request span names the object it made.
+    if (ctx.trace?.recording) ctx.trace.span.setAttribute('name', m.name);
+    const ws = ctx.trace?.child('storage.write', { driver: this.storage.driver, key });
     let kv: KeyValue;
-    try { kv = await this.storage.create(this.key(ns, m.name), this.codec.encode(obj, this.key(ns, m.name))); } catch (e) { this.mapStorageError(e, m.name); }
+    try { kv = await this.storage.create(key, this.codec.encode(obj, key)); } catch (e) { ws?.end(); this.mapStorageError(e, m.name); }
+    ws?.end();
+    if (ctx.trace?.recording) fanoutTracker.expect(ctx.trace.tracer, ctx.trace.sc, key, kv.modRevision);
     m.resourceVersion = String(kv.modRevision);
     return obj;
   }
@@ -143,7 +153,7 @@ export class Store {
    * Read-modify-write with compare-and-swap, retried on conflicts unless the caller pinned a
    * resourceVersion (then a conflict is the client's 409). Mirrors GuaranteedUpdate.
    */
-  async guaranteedUpdate(ns: string, name: string, tryUpdate: (cur: any) => Promise<any> | any, opts: { pinnedRV?: string; dryRun?: boolean } = {}): Promise<{ obj: any; old: any; changed: boolean }> {
+  async guaranteedUpdate(ns: string, name: string, tryUpdate: (cur: any) => Promise<any> | any, opts: { pinnedRV?: string; dryRun?: boolean; trace?: RequestTrace; stamp?: boolean } = {}): Promise<{ obj: any; old: any; changed: boolean }> {
     const key = this.key(ns, name);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.getKV(ns, name);
@@ -159,15 +169,34 @@ export class Store {
           this.mapStorageError(e, name);
         }
       }
+      // Stamped only now that the object is known to change: a no-op update stays a no-op.
+      const t = opts.trace;
+      if (t && opts.stamp && this.stamps && shouldStamp(next, old)) stampObject(next, t.sc);
+      const ws = t?.child('storage.write', { driver: this.storage.driver, key });
       try {
         const nkv = await this.storage.update(key, this.codec.encode(next, key), kv.modRevision);
+        ws?.end();
+        if (t?.recording) fanoutTracker.expect(t.tracer, t.sc, key, nkv.modRevision);
         next.metadata.resourceVersion = String(nkv.modRevision);
         return { obj: next, old, changed: true };
       } catch (e) {
+        ws?.setAttribute('error', String((e as Error)?.message ?? e));
+        ws?.end();
         if (e instanceof StorageError && e.code === 'Conflict' && !opts.pinnedRV && attempt < 16) continue;
         this.mapStorageError(e, name);
       }
     }
+  }
+
+  /** Whether writes of this kind carry the trace annotation (not Leases, Events). */
+  private get stamps(): boolean { return this.stampsKind ??= isStampedResource(this.group, this.resource); }
+  private stampsKind?: boolean;
+
+  /** Run a synchronous stage inside a span of the request's trace. */
+  private traced<T>(t: RequestTrace | undefined, name: string, fn: () => T): T {
+    if (!t?.recording) return fn();
+    const s = t.child(name);
+    try { return fn(); } finally { s.end(); }
   }
 
   /** A subresource that reads and writes the object itself (certificatesigningrequests/approval). */
@@ -188,7 +217,7 @@ export class Store {
     checkAndDefault(this, body, ctx);
     let created = false;
     try {
-      const r = await this.guaranteedUpdate(ns, name, async (cur) => this.prepareUpdate(ns, name, body, cur, ctx, sub), { pinnedRV: pinned, dryRun: ctx.dryRun });
+      const r = await this.guaranteedUpdate(ns, name, async (cur) => this.prepareUpdate(ns, name, body, cur, ctx, sub), { pinnedRV: pinned, dryRun: ctx.dryRun, trace: ctx.trace, stamp: !sub });
       return { obj: r.obj, created };
     } catch (e) {
       if (e instanceof StatusError && e.code === 404 && this.strategy.allowCreateOnUpdate && !sub) {
@@ -239,7 +268,7 @@ export class Store {
     if (this.opts.writeGuard && !sub) await this.opts.writeGuard('UPDATE', ns, obj, old, ctx);
     trackUpdate(this, old, obj, ctx, sub);
     await ctx.admission.admit(this.attrs('UPDATE', ns, name, obj, old, ctx, sub));
-    validateObjectUpdate(this, obj, old, ctx, sub);
+    this.traced(ctx.trace, 'validation', () => validateObjectUpdate(this, obj, old, ctx, sub));
     await ctx.admission.validate(this.attrs('UPDATE', ns, name, obj, old, ctx, sub));
     return obj;
   }

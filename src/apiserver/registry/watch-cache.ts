@@ -7,6 +7,7 @@ import type { Storage } from '../../storage/interface.js';
 import { WatchCache, isTooOld, TooLargeResourceVersionError, WatcherTerminated, type CacheEvent as RawEvent } from '../../storage/cacher/index.js';
 import { StatusError, tooOldResourceVersion } from '../../machinery/status.js';
 import type { ObjectCodec } from './codec.js';
+import { fanoutTracker } from '../tracing.js';
 import { cachedObject, type CachedObject, type ResourceCache, type CacheEvent, type CacheWatchHandlers } from './cache.js';
 
 function toStatus(e: Error, requested = 0): Error {
@@ -21,6 +22,7 @@ function toStatus(e: Error, requested = 0): Error {
 export function openResourceCache(storage: Storage, prefix: string, codec: ObjectCodec): ResourceCache {
   const wc = new WatchCache<CachedObject>(storage, prefix, {
     decode: (kv) => cachedObject(kv.key, kv.modRevision, codec.decode(kv)),
+    afterDispatch: (evs) => fanoutTracker.dispatched(evs),
   });
   const convert = (ev: RawEvent<CachedObject>): CacheEvent => {
     let cur = ev.object!;

@@ -50,6 +50,7 @@ export class DaemonSetController extends QueueController {
   constructor(ctx: ControllerContext) {
     super('daemonset', ctx);
     this.sets = ctx.informers.for('daemonsets');
+    this.primary = this.sets;
     this.pods = ctx.informers.for('pods');
     this.nodes = ctx.informers.for('nodes');
     this.revisions = ctx.informers.for('controllerrevisions');

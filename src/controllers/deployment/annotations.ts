@@ -8,6 +8,7 @@
  * `kubernetes.io/change-cause` is remembered per revision). The Deployment carries its current
  * revision.
  */
+import { TRACEPARENT_ANNOTATION } from '../../tracing/annotation.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
@@ -23,6 +24,8 @@ export const MAX_REV_HISTORY_LENGTH_IN_CHARS = 2000;
 const ANNOTATIONS_TO_SKIP = new Set([
   LAST_APPLIED_CONFIG_ANNOTATION, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION,
   DESIRED_REPLICAS_ANNOTATION, MAX_REPLICAS_ANNOTATION, DEPRECATED_ROLLBACK_TO,
+  // The API server's trace context is each object's own (a copy would fight the server's stamp).
+  TRACEPARENT_ANNOTATION,
 ]);
 export const skipCopyAnnotation = (key: string): boolean => ANNOTATIONS_TO_SKIP.has(key);
 

@@ -32,6 +32,7 @@ export class DeploymentController extends QueueController {
   constructor(ctx: ControllerContext) {
     super('deployment', ctx);
     this.deployments = ctx.informers.for('deployments');
+    this.primary = this.deployments;
     this.replicasets = ctx.informers.for('replicasets');
     this.pods = ctx.informers.for('pods');
     // The same 'namespace' index other controllers define on these shared informers (client-go's NamespaceIndex).

@@ -53,6 +53,7 @@ export class JobController extends QueueController {
     this.now = opts.now ?? Date.now;
     this.podControl = new PodControl(ctx.client, ctx.recorder, this.expectations, this.finalizerRemovals);
     this.jobs = ctx.informers.for('jobs');
+    this.primary = this.jobs;
     this.pods = ctx.informers.for('pods');
     this.pods.addIndexer('job-controller/owner-uid', (p) => {
       const ref = controllerRef(p);

@@ -29,6 +29,7 @@ export class ReplicaSetController extends QueueController {
   constructor(ctx: ControllerContext) {
     super('replicaset', ctx);
     this.sets = ctx.informers.for('replicasets');
+    this.primary = this.sets;
     this.pods = ctx.informers.for('pods');
     // Owned pods by their controller's uid, and orphans by namespace: a sync reads only these, never every pod.
     this.pods.addIndexer('controllerUID', (p) => { const r = controllerRef(p); return r ? [r.uid] : []; });

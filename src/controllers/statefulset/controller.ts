@@ -32,6 +32,7 @@ export class StatefulSetController extends QueueController {
   constructor(ctx: ControllerContext) {
     super('statefulset', ctx);
     this.sets = ctx.informers.for('statefulsets');
+    this.primary = this.sets;
     this.pods = ctx.informers.for('pods');
     this.revisions = ctx.informers.for('controllerrevisions');
     this.claims = ctx.informers.for('persistentvolumeclaims');

@@ -5,6 +5,7 @@
  * it, run its preStop hook within the grace period and let the runtime SIGTERM, then SIGKILL what
  * is left of the grace. Every step records the event `kubectl describe pod` shows.
  */
+import { inObjectSpan } from '../../tracing/provider.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EventRecorder } from '../../client/record/recorder.js';
@@ -31,7 +32,7 @@ const MIN_GRACE_SECONDS = 2;
 export async function startContainer(i: StartContainerInputs, d: ContainerDeps): Promise<string> {
   const { pod, container } = i;
   const ev = (type: 'Normal' | 'Warning', reason: string, msg: string) => d.recorder?.event(containerRef(pod, container), type, reason, msg);
-  const imageRef = await d.images.ensureImageExists(pod, container, i.sandboxConfig);
+  const imageRef = await inObjectSpan(pod, 'pull', { container: container.name, image: String(container.image ?? '') }, () => d.images.ensureImageExists(pod, container, i.sandboxConfig));
   let config;
   try {
     config = await generateContainerConfig({ pod, container, restartCount: i.restartCount, imageRef, volumes: i.volumes, env: i.env, rootDir: i.rootDir, memoryCapacityBytes: i.memoryCapacityBytes });
@@ -44,14 +45,14 @@ export async function startContainer(i: StartContainerInputs, d: ContainerDeps):
   }
   let id: string;
   try {
-    id = await d.runtime.createContainer(i.sandboxID, config, i.sandboxConfig);
+    id = await inObjectSpan(pod, 'create', { container: container.name }, () => d.runtime.createContainer(i.sandboxID, config, i.sandboxConfig));
   } catch (e) {
     ev('Warning', 'Failed', `Error: ${messageOf(e)}`);
     throw new StartContainerError(StartReason.CreateContainerError, messageOf(e));
   }
   ev('Normal', 'Created', `Created container ${container.name}`);
   try {
-    await d.runtime.startContainer(id);
+    await inObjectSpan(pod, 'start', { container: container.name }, () => d.runtime.startContainer(id));
   } catch (e) {
     ev('Warning', 'Failed', `Error: ${messageOf(e)}`);
     throw new StartContainerError(StartReason.RunContainerError, messageOf(e));

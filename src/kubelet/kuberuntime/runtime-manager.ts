@@ -7,6 +7,7 @@
  * back-off in between. Everything it knows about existing containers comes from the runtime's
  * labels and annotations, so a restarted kubelet adopts what is running instead of restarting it.
  */
+import { inObjectSpan } from '../../tracing/provider.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -146,7 +147,7 @@ export class KubeRuntimeManager {
         if (actions.attempt > 0) this.o.recorder?.event(containerRef(pod), 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
         try {
           fs.mkdirSync(sandboxConfig.logDirectory!, { recursive: true, mode: 0o755 });
-          sandboxID = await this.o.runtime.runPodSandbox(sandboxConfig);
+          sandboxID = await inObjectSpan(pod, 'sandbox', { attempt: actions.attempt }, () => this.o.runtime.runPodSandbox(sandboxConfig));
           const st = await this.o.runtime.podSandboxStatus(sandboxID);
           podIPs = st.network?.ip ? [st.network.ip, ...(st.network.additionalIps ?? [])] : [];
         } catch (e) {

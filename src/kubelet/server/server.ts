@@ -17,6 +17,7 @@ import { remoteCommandOptions } from '../../machinery/streaming/remotecommand.js
 import { proxyUpgrade } from '../../machinery/streaming/upgrade-proxy.js';
 import { writeUpgradeError } from '../../machinery/streaming/upgrade.js';
 import { logOptionsFromQuery, readCRILog } from './logs.js';
+import { PROXY_RULES_PATH, serveProxyRules, type ProxyRulesReader } from './proxy-rules.js';
 
 /** What the server needs from the kubelet. */
 export interface KubeletHost {
@@ -31,6 +32,10 @@ export interface KubeletHost {
   listPods?(): any[];
   /** The kubelet's metrics in the Prometheus text format, for /metrics. */
   renderMetrics?(): Promise<string>;
+  /** This node's kube-proxy rules for one Service (/debug/skiff/proxy-rules). */
+  proxyRules?: ProxyRulesReader;
+  /** The node's name, for answers that say where they come from. */
+  nodeName?: string;
 }
 
 export interface KubeletUser { user: string; groups: string[] }
@@ -128,6 +133,7 @@ export class KubeletServer {
         res.end(JSON.stringify(await this.o.host.statsSummary()));
         return;
       }
+      if (url.pathname === PROXY_RULES_PATH) return await serveProxyRules(url.searchParams, this.o.host.nodeName ?? '', this.o.host.proxyRules, res);
       if (segs[0] === 'containerLogs' && segs.length === 4) return await this.serveLogs(segs[1]!, segs[2]!, segs[3]!, url.searchParams, req, res);
       if (segs[0] === 'exec' || segs[0] === 'attach' || segs[0] === 'portForward') throw status(400, 'BadRequest', 'Upgrade request required');
       throw status(404, 'NotFound', `the server could not find the requested resource`);

@@ -8,6 +8,8 @@
  * deletion: a DELETE with grace 0 and the pod's UID as precondition, so a new pod of the same name
  * is never deleted by mistake.
  */
+import { objectSpanContext } from '../../tracing/annotation.js';
+import { tracingEnabled, withTraceContext, type SkiffTracer } from '../../tracing/provider.js';
 import { StatusError } from '../../machinery/status.js';
 import type { Clientset } from '../../client/clientset.js';
 import { KUBELET_CONDITIONS } from './generate.js';
@@ -19,6 +21,8 @@ export interface StatusManagerOptions {
   apiPod: (uid: string) => any | undefined;
   /** Log writes that failed for good; defaults to silence (the next sync retries). */
   log?: (msg: string) => void;
+  /** Writes that move a traced pod towards Running are recorded as `status.write` spans. */
+  tracer?: SkiffTracer;
 }
 
 interface Entry { pod: any; status: any }
@@ -74,7 +78,7 @@ export class StatusManager {
       if (podStatusEqual(status, api.status)) return;
       try {
         this.writes++;
-        await this.o.cs.pods.updateStatus(api.metadata.namespace, { ...api, status });
+        await this.traced(api, status, () => this.o.cs.pods.updateStatus(api.metadata.namespace, { ...api, status }));
         return;
       } catch (err) {
         if (err instanceof StatusError && err.code === 404) return;
@@ -85,6 +89,15 @@ export class StatusManager {
       }
     }
     throw new StatusError(409, 'Conflict', `status of pod ${e.pod.metadata.name} kept conflicting`);
+  }
+
+  /** A write of a pod not yet Running in the API, under the pod's trace context: the trace's last step. */
+  private async traced<T>(api: any, status: any, write: () => Promise<T>): Promise<T> {
+    const parent = this.o.tracer && tracingEnabled() && api.status?.phase !== 'Running' ? objectSpanContext(api) : undefined;
+    if (!parent) return write();
+    const span = this.o.tracer!.startChild('status.write', parent, { attributes: { namespace: api.metadata.namespace, name: api.metadata.name, phase: String(status.phase ?? ''),
+      ready: !!status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') } });
+    try { return await withTraceContext(span.spanContext(), write); } finally { span.end(); }
   }
 
   /**

@@ -5,6 +5,8 @@
  * it to ask "what if these pods were gone", so stored values that change must be cloneable.
  */
 
+import type { CycleTrace } from '../tracing.js';
+
 export interface StateData { clone(): StateData }
 
 export class CycleState {
@@ -15,6 +17,8 @@ export class CycleState {
   readonly skipScorePlugins = new Set<string>();
   /** PreFilterResult: the only nodes worth evaluating (NodeAffinity's matchFields on metadata.name), or null for all. */
   preFilterNodeNames: Set<string> | null = null;
+  /** Set when the pod's cycle is traced: the runtime times each plugin and keeps the decision (scheduler/tracing). */
+  trace?: CycleTrace;
 
   read<T>(key: string): T | undefined { return this.data.get(key) as T | undefined; }
   write(key: string, v: unknown): void { this.data.set(key, v); }

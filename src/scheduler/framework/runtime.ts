@@ -4,6 +4,7 @@
  * the score weights, and the loops that run them. The hot loops (Filter over nodes, Score over
  * feasible nodes) use arrays fixed per cycle after PreFilter/PreScore said which plugins apply.
  */
+import { MAX_NODE_EVENTS } from '../tracing.js';
 import type {
   BindPlugin, ClusterEvent, FilterPlugin, FrameworkRunner, Handle, Plugin, PostFilterPlugin, PostFilterResult, PreEnqueuePlugin,
   PreFilterPlugin, PreScorePlugin, QueueSortPlugin, ReservePlugin, ScorePlugin, PodNominator,
@@ -73,6 +74,17 @@ export class Framework implements FrameworkRunner {
 
   /** RunFilterPlugins: the first rejection, or null. */
   runFilterPlugins(state: CycleState, pod: PodInfo, node: NodeInfo, filters = this.activeFilters(state)): Status | null {
+    const tr = state.trace;
+    if (tr) {
+      // Traced: the same loop, timing each plugin (only for pods whose cycle is traced).
+      for (let i = 0; i < filters.length; i++) {
+        const t0 = performance.now();
+        const st = filters[i].filter(state, pod, node);
+        tr.addFilterTime(filters[i].name, performance.now() - t0);
+        if (st) return st.plugin ? st : st.withPlugin(filters[i].name);
+      }
+      return null;
+    }
     for (let i = 0; i < filters.length; i++) {
       const st = filters[i].filter(state, pod, node);
       if (st) return st.plugin ? st : st.withPlugin(filters[i].name);
@@ -139,12 +151,16 @@ export class Framework implements FrameworkRunner {
   runScorePlugins(state: CycleState, pod: PodInfo, nodes: NodeInfo[]): number[] {
     const totals = new Array<number>(nodes.length).fill(0);
     const scores = new Array<number>(nodes.length);
+    const tr = state.trace;
     for (const { p, weight } of this.score) {
       if (state.skipScorePlugins.has(p.name)) continue;
+      const t0 = tr ? performance.now() : 0;
       for (let i = 0; i < nodes.length; i++) scores[i] = p.score(state, pod, nodes[i]);
       p.normalizeScore?.(state, pod, scores);
+      if (tr) { tr.addScoreTime(p.name, performance.now() - t0, nodes.length); tr.pluginScores.set(p.name, scores.slice(0, MAX_NODE_EVENTS)); }
       for (let i = 0; i < nodes.length; i++) totals[i] += scores[i] * weight;
     }
+    if (tr) { tr.scoredNodes = nodes.slice(0, MAX_NODE_EVENTS).map((n) => n.name); tr.totals = totals.slice(0, MAX_NODE_EVENTS); }
     return totals;
   }
 

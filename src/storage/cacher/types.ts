@@ -41,6 +41,8 @@ export interface WatchCacheOptions<T> {
   /** Backoff bounds for re-watching / re-listing after a storage watch failure. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** Told of each batch once it has been handed to the watchers (the API server's watch.fanout spans). */
+  afterDispatch?: (events: CacheEvent<T>[]) => void;
 }
 
 export interface CacheWatchOptions<T> {

@@ -33,9 +33,11 @@ export class WatchCache<T = unknown> {
   private waiters: Waiter[] = [];
   private stopped = false;
 
+  private readonly afterDispatch?: (events: CacheEvent<T>[]) => void;
   constructor(storage: Storage, readonly prefix: string, opts: WatchCacheOptions<T> = {}) {
     this.ring = new EventRing<T>(opts.capacity ?? 10_000);
     this.decode = opts.decode;
+    this.afterDispatch = opts.afterDispatch;
     this.freshnessTimeoutMs = opts.freshnessTimeoutMs ?? 3000;
     this.bufferSize = opts.watcherBufferSize ?? 1024;
     this.resetReady();
@@ -224,6 +226,7 @@ export class WatchCache<T = unknown> {
     }
     if (out.length) {
       this.watchers.dispatch(out);
+      this.afterDispatch?.(out);
       this.wakeWaiters();
     }
   }

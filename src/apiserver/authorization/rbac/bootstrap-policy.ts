@@ -99,6 +99,10 @@ export function clusterRoles(): ClusterRole[] {
     clusterRole('view', [], { labels: { [AGG + 'edit']: 'true' }, aggregateFrom: AGG + 'view' }),
     ...aggregateRoles(),
     clusterRole('system:node', nodeRules()),
+    // skiff's request-flow trace: components export spans to the API server's collector; reading traces is granted by binding the reader role.
+    // (A non-resource request's verb is its lowercase HTTP method: the collector takes POSTs.)
+    clusterRole('system:skiff:trace-exporter', [urlRule(['post'], ['/debug/skiff/otlp/v1/traces'])]),
+    clusterRole('system:skiff:trace-reader', [urlRule(['get'], ['/debug/skiff/traces', '/debug/skiff/traces/*'])]),
     clusterRole('system:node-problem-detector', [rule(['get'], [''], ['nodes']), rule(['patch'], [''], ['nodes/status']), eventsRule()]),
     clusterRole('system:kubelet-api-admin', [
       rule(['get', 'list', 'watch'], [''], ['nodes']),
@@ -217,6 +221,7 @@ export function clusterRoleBindings(): RoleBinding[] {
     clusterBinding('system:skiff:network-policy', groups('system:nodes')),
     clusterBinding('system:skiff:servicelb', users('system:skiff:servicelb')),
     clusterBinding('system:kube-scheduler', users('system:kube-scheduler')),
+    clusterBinding('system:skiff:trace-exporter', [...users('system:kube-controller-manager', 'system:kube-scheduler'), ...groups('system:nodes')]),
     clusterBinding('system:volume-scheduler', users('system:kube-scheduler')),
     // Kept without subjects: the Node authorizer grants nodes their rules since 1.8.
     clusterBinding('system:node', []),
