@@ -10,7 +10,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync, readdirSync, rmdirSync, existsSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ import { until } from '../support/controllers.js';
 import { kubectl, kubectlVersions } from '../support/kubectl.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { pushTestImages, type TestImages } from '../support/images.js';
-import { startTestContainerd, type TestContainerd } from '../support/containerd.js';
+import { removeCgroupTree, startTestContainerd, type TestContainerd } from '../support/containerd.js';
 import { configFromKubeconfig } from '../../src/client/transport.js';
 import { newClientset, type Clientset } from '../../src/client/clientset.js';
 import { Kubelet } from '../../src/kubelet/kubelet.js';
@@ -32,14 +32,7 @@ const VERSIONS = kubectlVersions().filter((v) => v.name === '1.27' || v.name ===
 const isRoot = process.getuid?.() === 0;
 const CGROUP_ROOT = `/skiff-e2e-${process.pid}`;
 
-/** Remove the pods' (now empty) cgroup tree under every v1 controller, deepest first. */
-function removeCgroups(): void {
-  const rmTree = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) rmTree(join(d, e.name));
-    try { rmdirSync(d); } catch { /* still in use or gone */ }
-  };
-  for (const ctl of readdirSync('/sys/fs/cgroup')) { const d = join('/sys/fs/cgroup', ctl, CGROUP_ROOT); if (existsSync(d)) rmTree(d); }
-}
+const removeCgroups = (): void => removeCgroupTree(CGROUP_ROOT);
 
 describe('kubelet on containerd: the doctor-backend pod', { skip: !isRoot ? 'needs root for containerd' : false }, () => {
   let srv: SkiffServer;

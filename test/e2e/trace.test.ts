@@ -10,7 +10,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, rmdirSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSkiffServer, type SkiffServer } from '../support/skiff-server.js';
 import { until } from '../support/controllers.js';
+import { removeCgroupTree } from '../support/containerd.js';
 import { kubectl, kubectlVersions } from '../support/kubectl.js';
 import { configFromKubeconfig } from '../../src/client/transport.js';
 import { newClientset, type Clientset } from '../../src/client/clientset.js';
@@ -126,8 +127,9 @@ describe('skiff trace on simulated nodes, with an OTLP collector configured', ()
     const e2e = await applyAndMeasure(cs, srv.kubeconfig, 'registry.local/doctor-backend:v1.2.0', 30_000);
     const t = await traceJSON(srv.kubeconfig);
     tc.diagnostic(`measured end to end (watch events): ${e2e.toFixed(1)} ms; skiff trace total: ${t.totalMs.toFixed(1)} ms`);
-    // Simulated pods go Running in tens of ms: a few ms of watch jitter is already 10%, so allow 30 ms.
-    assertTenSteps(t, e2e, 30);
+    // Simulated pods go Running in tens of ms: a few ms of watch jitter on this test's own two
+    // watches is already 10% (a CI machine busy with other work failed once at 30 ms), so allow 50 ms.
+    assertTenSteps(t, e2e, 50);
     const text = await skiffTrace(srv.kubeconfig, ['deployment/doctor-backend', '-n', NS]);
     assert.equal(text.code, 0, text.stderr);
     for (const lane of ['kubectl', 'API Server', 'Deployment', 'ReplicaSet', 'Scheduler', 'kubelet']) assert.ok(text.stdout.includes(lane), `lane ${lane}`);
@@ -194,13 +196,7 @@ describe('--tracing=false', () => {
 });
 
 const CGROUP_ROOT = `/skiff-e2e-trace-${process.pid}`;
-function removeCgroups(): void {
-  const rmTree = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) rmTree(join(d, e.name));
-    try { rmdirSync(d); } catch { /* still in use or gone */ }
-  };
-  for (const ctl of readdirSync('/sys/fs/cgroup')) { const d = join('/sys/fs/cgroup', ctl, CGROUP_ROOT); if (existsSync(d)) rmTree(d); }
-}
+const removeCgroups = (): void => removeCgroupTree(CGROUP_ROOT);
 
 describe('skiff trace on a real node (kubelet on containerd + runc)', { skip: !isRoot ? 'needs root for containerd' : false }, () => {
   const NODE = `trace-node-${process.pid}`;

@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startContainerd, type ManagedContainerd } from '../../src/kubelet/containerd/containerd.js';
 import { newRemoteRuntime, type RemoteRuntime } from '../../src/kubelet/cri/remote/remote-runtime.js';
@@ -114,4 +114,13 @@ export async function startTestContainerd(o: TestContainerdOptions): Promise<Tes
     await stop().catch(() => undefined);
     throw e;
   }
+}
+
+/** Remove a test's (now empty) pod cgroup tree `root` under every v1 controller, deepest first. */
+export function removeCgroupTree(root: string): void {
+  const rmTree = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) rmTree(join(d, e.name));
+    try { rmdirSync(d); } catch { /* still in use or gone */ }
+  };
+  for (const ctl of readdirSync('/sys/fs/cgroup')) { const d = join('/sys/fs/cgroup', ctl, root); if (existsSync(d)) rmTree(d); }
 }
