@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRequestTrace } from './tracing.js';
+import { DEFAULT_ROOTS_PER_SECOND, rootSampler, startRequestTrace } from './tracing.js';
 import { tracer } from '../tracing/provider.js';
 import type { RequestInfo } from './request-info.js';
 
@@ -33,4 +33,18 @@ test('sampling: a sampled caller makes any request a child; an unsampled caller 
   assert.equal(startRequestTrace(t, ri('get', 'pods'), { traceparent: UNSAMPLED }), undefined);
   // A malformed header is ignored: the write starts its own trace.
   assert.notEqual(startRequestTrace(t, ri('create', 'pods'), { traceparent: 'junk' })?.sc.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+});
+
+test('sampling: new traces are rate-limited; past the budget a write is not traced nor stamped, and children of sampled callers are not limited', () => {
+  rootSampler.rate = 3;
+  try {
+    const roots = Array.from({ length: 5 }, () => startRequestTrace(t, ri('create', 'pods'), {})!);
+    assert.deepEqual(roots.map((r) => r.recording), [true, true, true, false, false]);
+    assert.deepEqual(roots.map((r) => r.stamps), [true, true, true, false, false], 'turned-away changes carry no annotation');
+    assert.ok(startRequestTrace(t, ri('create', 'pods'), { traceparent: SAMPLED })!.recording, 'a sampled caller is not limited');
+    rootSampler.rate = 0;
+    assert.equal(startRequestTrace(t, ri('create', 'pods'), {})!.recording, false);
+  } finally {
+    rootSampler.rate = DEFAULT_ROOTS_PER_SECOND;
+  }
 });

@@ -38,7 +38,8 @@ Usage:
   skiff proxy rules SERVICE [-n NS] [--proxy-mode iptables|nftables] [--netns NAME]
   skiff dns --kubeconfig F --listen IP:PORT [--zone cluster.local] [--upstream IP:PORT ...]
   skiff servicelb --kubeconfig F --pool CIDR|FIRST-LAST
-  (server, agent, controller-manager, scheduler, simulated-nodes also take [--tracing true|false] [--otlp-endpoint URL]; docs/tracing.md)
+  (server, agent, controller-manager, scheduler, simulated-nodes also take [--tracing true|false] [--otlp-endpoint URL];
+   server also [--tracing-roots-per-second 50]; docs/tracing.md)
   skiff trace KIND/NAME [-n NS] [--kubeconfig F] [--json] [--wait 3s]   (the request-flow trace of the object's latest change)
   skiff dashboard [--kubeconfig F] [--port 8001] [--address 127.0.0.1]   (the web UI as a kubeconfig identity; skiff server also serves it at /dashboard/)
   skiff snapshot save FILE [--data-dir DIR] [--storage ...]

@@ -23,7 +23,7 @@ import { AGENT_FLAG_OPTIONS } from './agent.js';
 import { tracingSettings } from '../tracing/component.js';
 import { setTracingEnabled } from '../tracing/provider.js';
 import { BatchExporter, otlpTracesURL } from '../tracing/exporter.js';
-import { apiserverTracer } from '../apiserver/tracing.js';
+import { apiserverTracer, rootSampler } from '../apiserver/tracing.js';
 import '../api/index.js';
 
 export async function serverCommand(argv: string[]): Promise<number | void> {
@@ -33,7 +33,7 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
       'bind-address': { type: 'string' }, 'advertise-address': { type: 'string' },
       'merge-kubeconfig': { type: 'boolean' },
       'disable-controller-manager': { type: 'boolean' }, 'disable-scheduler': { type: 'boolean' }, 'simulated-nodes': { type: 'string' },
-      'disable-agent': { type: 'boolean' }, ...AGENT_FLAG_OPTIONS,
+      'disable-agent': { type: 'boolean' }, ...AGENT_FLAG_OPTIONS, 'tracing-roots-per-second': { type: 'string' },
       ...SECURITY_FLAG_OPTIONS,
       ...CONTROLLER_MANAGER_FLAG_OPTIONS,
     },
@@ -42,6 +42,11 @@ export async function serverCommand(argv: string[]): Promise<number | void> {
   // --tracing / --otlp-endpoint (among the agent's flags): for the API server and every component.
   const tracing = tracingSettings(values);
   if (!tracing.enabled) setTracingEnabled(false);
+  if (values['tracing-roots-per-second'] !== undefined) {
+    const r = Number(values['tracing-roots-per-second']);
+    if (!Number.isFinite(r) || r < 0) throw new Error(`invalid --tracing-roots-per-second "${values['tracing-roots-per-second']}": want a number >= 0`);
+    rootSampler.rate = r;
+  }
   const dataDir = values['data-dir'] ?? defaultDataDir();
   // --bind-address is kube-apiserver's name for --host.
   if (values.host !== undefined && values['bind-address'] !== undefined && values.host !== values['bind-address']) {

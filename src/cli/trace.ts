@@ -11,8 +11,8 @@ import { configFromKubeconfig } from '../client/transport.js';
 import { newClientset, type Clientset } from '../client/clientset.js';
 import { serverPreferredResources, type APIResource } from '../client/discovery.js';
 import { StatusError } from '../machinery/status.js';
-import { objectTraceparent } from '../tracing/annotation.js';
-import { parseTraceparent } from '../tracing/traceparent.js';
+import { MAX_OBJECTS_PER_TRACE, objectTraceparent } from '../tracing/annotation.js';
+import { isSampled, parseTraceparent } from '../tracing/traceparent.js';
 import { fromTraceSpan, type TraceSpan } from '../tracing/otlp.js';
 import { assembleSteps, stepsFor, type StepReport } from '../tracing/steps.js';
 import { renderReport } from '../tracing/render.js';
@@ -85,7 +85,11 @@ export async function traceCommand(argv: string[]): Promise<number | void> {
     const tp = objectTraceparent(obj);
     const sc = parseTraceparent(tp);
     if (!sc) {
-      process.stderr.write(`skiff trace: ${res.kind} ${ns ? `${ns}/` : ''}${name} carries no trace context (annotation trace.skiff.dev/traceparent): tracing is off, or it was not changed since\n`);
+      process.stderr.write(`skiff trace: ${res.kind} ${ns ? `${ns}/` : ''}${name} carries no trace context (annotation trace.skiff.dev/traceparent): tracing is off, its latest change was not traced (the API server starts at most --tracing-roots-per-second new traces), or it was not changed since tracing was on\n`);
+      return 1;
+    }
+    if (!isSampled(sc)) {
+      process.stderr.write(`skiff trace: the latest change of ${res.kind} ${ns ? `${ns}/` : ''}${name} was not sampled (trace ${sc.traceId}): a trace records at most ${MAX_OBJECTS_PER_TRACE} objects, and this one came later\n`);
       return 1;
     }
     const { spans, report } = await settledTrace(cs, res.kind, sc.traceId, waitMs);

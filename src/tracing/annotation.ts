@@ -65,3 +65,11 @@ export function stampObject(obj: any, sc: SpanContext): void {
   const m = obj.metadata ?? (obj.metadata = {});
   m.annotations = { ...(m.annotations ?? {}), [TRACEPARENT_ANNOTATION]: formatTraceparent(ctx) };
 }
+
+/** Remove the annotation (in place): the object's latest change was not traced. */
+export function unstampObject(obj: any): void {
+  const a = obj?.metadata?.annotations;
+  if (!a || !(TRACEPARENT_ANNOTATION in a)) return;
+  const { [TRACEPARENT_ANNOTATION]: _gone, ...rest } = a;
+  if (Object.keys(rest).length) obj.metadata.annotations = rest; else delete obj.metadata.annotations;
+}

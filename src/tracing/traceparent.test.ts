@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TraceFlags } from '@opentelemetry/api';
 import { formatTraceparent, parseTraceparent, isSampled } from './traceparent.js';
-import { objectSpanContext, shouldStamp, stampObject, isStampedResource, TRACEPARENT_ANNOTATION, MAX_OBJECTS_PER_TRACE } from './annotation.js';
+import { objectSpanContext, shouldStamp, stampObject, isStampedResource, TRACEPARENT_ANNOTATION, MAX_OBJECTS_PER_TRACE, unstampObject } from './annotation.js';
 
 const TP = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -59,4 +59,16 @@ test('annotation: a trace that fans out records its first objects; later ones ca
   const other: any = { metadata: {} };
   stampObject(other, { ...sc, traceId: 'ef'.repeat(16) });
   assert.ok(isSampled(objectSpanContext(other)));
+});
+
+test('annotation: an untraced change removes an older change\'s context and nothing else', () => {
+  const o: any = { metadata: { annotations: { a: 'b', [TRACEPARENT_ANNOTATION]: '00-' + 'ab'.repeat(16) + '-' + 'cd'.repeat(8) + '-01' } } };
+  unstampObject(o);
+  assert.deepEqual(o.metadata.annotations, { a: 'b' });
+  const only: any = { metadata: { annotations: { [TRACEPARENT_ANNOTATION]: 'x' } } };
+  unstampObject(only);
+  assert.equal(only.metadata.annotations, undefined);
+  const none: any = { metadata: {} };
+  unstampObject(none);
+  assert.deepEqual(none, { metadata: {} });
 });

@@ -15,7 +15,7 @@ import { ObjectCodec } from './codec.js';
 import { fillCreateMeta, generateName, nowRFC3339, specChanged, deepEqual } from './object-meta.js';
 import { checkAndDefault, validateObject, validateObjectUpdate, trackUpdate, carryPending } from './pipeline.js';
 import { fanoutTracker, type RequestTrace } from '../tracing.js';
-import { isStampedResource, shouldStamp, stampObject } from '../../tracing/annotation.js';
+import { isStampedResource, shouldStamp, stampObject, unstampObject } from '../../tracing/annotation.js';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -136,7 +136,7 @@ export class Store {
       return obj;
     }
     // The server's own write, like resourceVersion: after managedFields, so no manager owns it.
-    if (ctx.trace && this.stamps && shouldStamp(obj, null)) stampObject(obj, ctx.trace.sc);
+    if (ctx.trace && this.stamps && shouldStamp(obj, null)) stampOrClear(obj, ctx.trace);
     const key = this.key(ns, m.name);
     // A generated name is known only now: the request span names the object it made.
     if (ctx.trace?.recording) ctx.trace.span.setAttribute('name', m.name);
@@ -171,7 +171,7 @@ export class Store {
       }
       // Stamped only now that the object is known to change: a no-op update stays a no-op.
       const t = opts.trace;
-      if (t && opts.stamp && this.stamps && shouldStamp(next, old)) stampObject(next, t.sc);
+      if (t && opts.stamp && this.stamps && shouldStamp(next, old)) stampOrClear(next, t);
       const ws = t?.child('storage.write', { driver: this.storage.driver, key });
       try {
         const nkv = await this.storage.update(key, this.codec.encode(next, key), kv.modRevision);
@@ -342,3 +342,8 @@ export class Store {
 
 export type { FieldError };
 export { nowRFC3339 };
+
+/** The request's context on the object it changes, or no annotation when the change is not traced. */
+function stampOrClear(obj: any, t: RequestTrace): void {
+  if (t.stamps) stampObject(obj, t.sc); else unstampObject(obj);
+}
