@@ -9,26 +9,14 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ComponentSpec } from './components.js';
+import { freePort } from './registry-mirror.js';
 import type { StartedProcess } from './state.js';
 
 export const ETCD_BIN = '/usr/bin/etcd';
 export const ETCDCTL_BIN = '/usr/bin/etcdctl';
-
-/** A port the kernel just handed out on `host` (free when asked; etcd binds it a moment later). */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 /** The members of a new cluster: names, ports, data dirs and command lines (nothing started yet). */
 export async function etcdMemberSpecs(dataDir: string, members: number): Promise<ComponentSpec[]> {

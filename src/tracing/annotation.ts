@@ -6,7 +6,7 @@
  * controller's reconcile, the scheduler, the kubelet) starts its span as a child of it, so one
  * change of a Deployment becomes one trace through every component.
  */
-import { TraceFlags, type SpanContext } from '@opentelemetry/api';
+import type { SpanContext } from '@opentelemetry/api';
 import { formatTraceparent, isSampled, parseTraceparent } from './traceparent.js';
 
 export const TRACEPARENT_ANNOTATION = 'trace.skiff.dev/traceparent';
@@ -60,7 +60,7 @@ export function stampObject(obj: any, sc: SpanContext): void {
     const n = (stampedPerTrace.get(sc.traceId) ?? 0) + 1;
     stampedPerTrace.set(sc.traceId, n);
     if (stampedPerTrace.size > TRACKED_TRACES) stampedPerTrace.delete(stampedPerTrace.keys().next().value!);
-    if (n > MAX_OBJECTS_PER_TRACE) ctx = { ...sc, traceFlags: TraceFlags.NONE };
+    if (n > MAX_OBJECTS_PER_TRACE) ctx = { ...sc, traceFlags: 0 }; // unsampled (TraceFlags NONE)
   }
   const m = obj.metadata ?? (obj.metadata = {});
   m.annotations = { ...(m.annotations ?? {}), [TRACEPARENT_ANNOTATION]: formatTraceparent(ctx) };

@@ -5,7 +5,10 @@
  * objects. Only version 00 is written; unknown higher versions are read by their first four fields,
  * as the specification asks.
  */
-import { TraceFlags, type SpanContext } from '@opentelemetry/api';
+import type { SpanContext } from '@opentelemetry/api';
+
+/** TraceFlags.SAMPLED, as a literal: a type-only import keeps this file free of the API package, so the dashboard's bundle shares it. */
+const SAMPLED = 1;
 
 /** The HTTP header (lowercase, as HTTP/2 carries it). */
 export const TRACEPARENT_HEADER = 'traceparent';
@@ -20,14 +23,14 @@ export function parseTraceparent(value: string | undefined | null): SpanContext 
   const [, version, traceId, spanId, flags, rest] = m;
   if (version === 'ff' || (version === '00' && rest)) return undefined;
   if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
-  return { traceId, spanId, traceFlags: parseInt(flags, 16) & TraceFlags.SAMPLED, isRemote: true };
+  return { traceId, spanId, traceFlags: parseInt(flags, 16) & SAMPLED, isRemote: true };
 }
 
 /** The `traceparent` for a span context. */
 export function formatTraceparent(sc: SpanContext): string {
-  return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & TraceFlags.SAMPLED) ? '01' : '00'}`;
+  return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & SAMPLED) ? '01' : '00'}`;
 }
 
 export function isSampled(sc: SpanContext | undefined): boolean {
-  return !!sc && (sc.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+  return !!sc && (sc.traceFlags & SAMPLED) === SAMPLED;
 }

@@ -1,25 +1,24 @@
 /**
  * @module dashboard/model/traceparent
- * The trace context skiff puts on objects (annotation `trace.skiff.dev/traceparent`, a W3C
- * traceparent `00-<32 hex trace id>-<16 hex span id>-<flags>`), read back by the dashboard to ask
- * the API server for the trace of an object's latest change. No DOM, no Node: shared by the page
- * and its unit tests.
+ * The trace context skiff puts on objects (annotation `trace.skiff.dev/traceparent`), read back by
+ * the dashboard to ask the API server for the trace of an object's latest change, in the page's
+ * shape. Parsing is src/tracing's own (type-only use of the OpenTelemetry API, so the bundle
+ * shares it): no DOM, no Node.
  */
-
-export const TRACEPARENT_ANNOTATION = 'trace.skiff.dev/traceparent';
+import type { SpanContext } from '@opentelemetry/api';
+import { objectSpanContext } from '../../tracing/annotation.js';
+import { isSampled, parseTraceparent as parseSpanContext } from '../../tracing/traceparent.js';
 
 export interface TraceContext { traceId: string; spanId: string; sampled: boolean }
 
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const toContext = (sc: SpanContext | undefined): TraceContext | undefined => sc && { traceId: sc.traceId, spanId: sc.spanId, sampled: isSampled(sc) };
 
 /** Parse a traceparent; undefined when malformed or all-zero (W3C: invalid ids). */
 export function parseTraceparent(v: string | undefined | null): TraceContext | undefined {
-  const m = TRACEPARENT.exec((v ?? '').trim().toLowerCase());
-  if (!m || m[1] === 'ff' || /^0+$/.test(m[2]!) || /^0+$/.test(m[3]!)) return undefined;
-  return { traceId: m[2]!, spanId: m[3]!, sampled: (parseInt(m[4]!, 16) & 1) === 1 };
+  return toContext(parseSpanContext(v));
 }
 
 /** The trace context an object carries, if any. */
 export function traceOf(obj: { metadata?: { annotations?: Record<string, string> } } | undefined): TraceContext | undefined {
-  return parseTraceparent(obj?.metadata?.annotations?.[TRACEPARENT_ANNOTATION]);
+  return toContext(objectSpanContext(obj));
 }
