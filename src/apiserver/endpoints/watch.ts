@@ -91,7 +91,8 @@ export async function serveWatch(store: Store, cache: ResourceCache, ns: string,
     onBookmark(rv: number) {
       if (!initialDone) {
         initialDone = true;
-        if (q.sendInitialEvents) { send(line('BOOKMARK', render.bookmark(rv, true))); return; }
+        // The initial-events-end bookmark counts as one: a progress bookmark at the same revision would repeat it.
+        if (q.sendInitialEvents) { lastRv = Math.max(lastRv, rv); send(line('BOOKMARK', render.bookmark(rv, true))); return; }
       }
       if (q.allowWatchBookmarks && rv > lastRv) { lastRv = rv; send(line('BOOKMARK', render.bookmark(rv))); }
     },
