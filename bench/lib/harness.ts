@@ -3,8 +3,23 @@
  * The benchmark harness: scenarios report rows (name, value, unit, target); the runner repeats
  * each, takes medians, prints a table and writes JSON to bench/results/.
  */
+import { readFileSync } from 'node:fs';
+
 /** The API server alone (no controller manager or scheduler in its process): the figures of issues 2 and 3 are the API server's. */
 export const APISERVER_ONLY = ['--disable-controller-manager', '--disable-scheduler'];
+
+/** SKIFF_BENCH_CPU_PROF=DIR: node flags that write V8 CPU profiles of the processes a scenario starts to DIR. */
+export function profileArgs(): string[] {
+  const dir = process.env.SKIFF_BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
 
 export interface Row { name: string; value: number; unit: string; target?: string; note?: string }
 

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { APISERVER_ONLY } from '../lib/harness.js';
+import { APISERVER_ONLY, profileArgs } from '../lib/harness.js';
 import { startSkiffServer, type SkiffServer } from '../../test/support/skiff-server.js';
 import { H2Client, percentile, median } from '../lib/h2client.js';
 import type { Row, Scenario } from '../lib/harness.js';
@@ -68,7 +68,7 @@ export function apiserverScenarios(): Scenario[] {
     {
       name: 'apiserver-creates-sqlite',
       async run() {
-        const srv = await startSkiffServer({ args: APISERVER_ONLY });
+        const srv = await startSkiffServer({ nodeArgs: profileArgs(), args: APISERVER_ONLY });
         try { return await createLoad(srv, 10_000, 'bench', 'sqlite'); } finally { await srv.stop(); }
       },
     },

@@ -8,9 +8,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APISERVER_ONLY } from '../lib/harness.js';
+import { APISERVER_ONLY, profileArgs, cpuSeconds } from '../lib/harness.js';
 import { startSkiffServer, type SkiffServer } from '../../test/support/skiff-server.js';
-import { H2Client, percentile } from '../lib/h2client.js';
+import { H2Client, percentile, median } from '../lib/h2client.js';
 import type { Row, Scenario } from '../lib/harness.js';
 import { ADMISSION_PLUGIN_NAMES } from '../../src/apiserver/admission/setup.js';
 import { createServer } from 'node:https';
@@ -68,7 +68,6 @@ async function webhookCost(srv: SkiffServer, ns: string): Promise<Row[]> {
 }
 
 const IN_FLIGHT = 32;
-const TOTAL = 4000;
 const TOKEN = 'bench-user-token-0123456789';
 
 function pod(ns: string, name: string): string {
@@ -121,13 +120,30 @@ async function setup(srv: SkiffServer, ns: string, rbac: boolean): Promise<void>
   admin.close();
 }
 
-async function load(srv: SkiffServer, ns: string, client: H2Client, label: string): Promise<{ rows: Row[]; rate: number }> {
-  await drive(500, async (i) => (await client.request('POST', `/api/v1/namespaces/${ns}/pods`, pod(ns, `warm-${i}`))).status === 201);
-  const r = await drive(TOTAL, async (i) => (await client.request('POST', `/api/v1/namespaces/${ns}/pods`, pod(ns, `pod-${i}`))).status === 201);
-  return { rate: r.opsPerSec, rows: [
-    { name: `${label} pod creates/s`, value: r.opsPerSec, unit: 'ops/s', note: r.failures ? `${r.failures} failed` : undefined },
-    { name: `${label} pod create p99`, value: percentile(r.lat, 99), unit: 'ms' },
-  ] };
+/** Creates per slice; the three configurations take turns, slice by slice, so drift in the machine's load hits all alike. */
+const SLICE = 2000;
+const SLICES = 5;
+
+interface Config { label: string; srv: SkiffServer; client: H2Client; rates: number[]; cpuMs: number[]; lat: number[]; failures: number; made: number }
+
+async function slice(c: Config, ns: string, n: number, prefix = 'pod'): Promise<void> {
+  const base = c.made;
+  c.made += n;
+  const cpu0 = cpuSeconds(c.srv.proc.pid!);
+  const r = await drive(n, async (i) => (await c.client.request('POST', `/api/v1/namespaces/${ns}/pods`, pod(ns, `${prefix}-${base + i}`))).status === 201);
+  if (prefix !== 'pod') return;
+  c.rates.push(r.opsPerSec);
+  c.cpuMs.push((cpuSeconds(c.srv.proc.pid!) - cpu0) * 1000 / n);
+  c.lat.push(...r.lat);
+  c.failures += r.failures;
+}
+
+function rows(c: Config): Row[] {
+  return [
+    { name: `${c.label} pod creates/s`, value: median(c.rates), unit: 'ops/s', note: c.failures ? `${c.failures} failed` : undefined },
+    { name: `${c.label} pod create p99`, value: percentile(c.lat, 99), unit: 'ms' },
+    { name: `${c.label} API server CPU per create`, value: median(c.cpuMs), unit: 'ms' },
+  ];
 }
 
 export function guardScenarios(): Scenario[] {
@@ -137,38 +153,38 @@ export function guardScenarios(): Scenario[] {
       const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-guards-'));
       const tokens = join(dir, 'tokens.csv');
       await writeFile(tokens, `${TOKEN},bench-user,9999\n`);
-      let bare: SkiffServer | undefined, guarded: SkiffServer | undefined;
+      const servers: SkiffServer[] = [];
+      const configs: Config[] = [];
       try {
-        bare = await startSkiffServer({ args: [...APISERVER_ONLY, '--disable-admission-plugins', ADMISSION_PLUGIN_NAMES.join(',')] });
-        await setup(bare, 'bench', false);
-        const a = new H2Client(bare.url, bare.tls);
-        const anchor = await load(bare, 'bench', a, 'masters, no admission');
-        a.close();
-        await bare.stop(); bare = undefined;
-
+        // The anchor: system:masters (RBAC never consulted) with every admission plugin off.
+        const bare = await startSkiffServer({ nodeArgs: profileArgs(), args: [...APISERVER_ONLY, '--disable-admission-plugins', ADMISSION_PLUGIN_NAMES.join(',')] });
+        servers.push(bare);
         // The split: the admission chain alone (system:masters, so RBAC is never consulted).
-        const admissionServer = await startSkiffServer({ args: APISERVER_ONLY });
-        let admissionOnly: { rows: Row[]; rate: number };
-        try {
-          await setup(admissionServer, 'bench', false);
-          const m = new H2Client(admissionServer.url, admissionServer.tls);
-          admissionOnly = await load(admissionServer, 'bench', m, 'masters + admission');
-          m.close();
-        } finally { await admissionServer.stop(); }
-
-        guarded = await startSkiffServer({ args: [...APISERVER_ONLY, '--token-auth-file', tokens] });
+        const admission = await startSkiffServer({ nodeArgs: profileArgs(), args: APISERVER_ONLY });
+        servers.push(admission);
+        // Everything: a token user authorized by RBAC among 200 Roles and bindings, full admission chain.
+        const guarded = await startSkiffServer({ nodeArgs: profileArgs(), args: [...APISERVER_ONLY, '--token-auth-file', tokens] });
+        servers.push(guarded);
+        await setup(bare, 'bench', false);
+        await setup(admission, 'bench', false);
         await setup(guarded, 'bench', true);
-        const u = new H2Client(guarded.url, { ca: guarded.tls.ca }, TOKEN);
-        const full = await load(guarded, 'bench', u, 'RBAC + admission');
-        u.close();
+        const config = (label: string, srv: SkiffServer, client: H2Client): Config => ({ label, srv, client, rates: [], cpuMs: [], lat: [], failures: 0, made: 0 });
+        configs.push(config('masters, no admission', bare, new H2Client(bare.url, bare.tls)),
+          config('masters + admission', admission, new H2Client(admission.url, admission.tls)),
+          config('RBAC + admission', guarded, new H2Client(guarded.url, { ca: guarded.tls.ca }, TOKEN)));
+        for (const c of configs) await slice(c, 'bench', 500, 'warm'); // JIT, TLS, caches
+        for (let i = 0; i < SLICES; i++) for (const c of configs) await slice(c, 'bench', SLICE);
+        const [anchor, admissionOnly, full] = configs;
+        const rate = (c: Config) => median(c.rates);
         const hook = await webhookCost(guarded, 'bench');
-        return [...anchor.rows, ...admissionOnly.rows, ...full.rows,
-          { name: 'admission alone: ratio to anchor', value: admissionOnly.rate / anchor.rate, unit: 'x' },
-          { name: 'token + RBAC on top of admission: ratio', value: full.rate / admissionOnly.rate, unit: 'x' },
-          { name: 'guards: creates/s ratio (guarded / anchor)', value: full.rate / anchor.rate, unit: 'x', target: '>= 0.85' }, ...hook];
+        return [...rows(anchor), ...rows(admissionOnly), ...rows(full),
+          { name: 'admission alone: ratio to anchor', value: rate(admissionOnly) / rate(anchor), unit: 'x' },
+          { name: 'token + RBAC on top of admission: ratio', value: rate(full) / rate(admissionOnly), unit: 'x' },
+          { name: 'guards: API server CPU per create, anchor / guarded', value: median(anchor.cpuMs) / median(full.cpuMs), unit: 'x' },
+          { name: 'guards: creates/s ratio (guarded / anchor)', value: rate(full) / rate(anchor), unit: 'x', target: '>= 0.85', note: `medians of ${SLICES} interleaved slices of ${SLICE}` }, ...hook];
       } finally {
-        await bare?.stop();
-        await guarded?.stop();
+        for (const c of configs) c.client.close();
+        for (const srv of servers) await srv.stop();
         await rm(dir, { recursive: true, force: true });
       }
     },

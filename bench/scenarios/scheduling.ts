@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { startSkiffServer, type SkiffServer } from '../../test/support/skiff-server.js';
 import { startSkiff, type SkiffProcess } from '../../test/support/skiff-process.js';
 import { H2Client, percentile } from '../lib/h2client.js';
-import type { Row, Scenario } from '../lib/harness.js';
+import { profileArgs, type Row, type Scenario } from '../lib/harness.js';
 
 const IN_FLIGHT = 64;
 
@@ -117,12 +117,6 @@ function podStages(c: H2Client, ns: string, rv: string, want: number, timeoutMs:
   });
   const timer = setTimeout(() => rejectFn(new Error(`only ${created.size} created, ${bound.size} bound, ${running.size}/${want} Running after ${timeoutMs} ms`)), timeoutMs);
   return { created, bound, running, finished: finished.finally(() => clearTimeout(timer)), stop: () => { clearTimeout(timer); w.stop(); } };
-}
-
-/** SKIFF_BENCH_CPU_PROF=DIR: V8 CPU profiles of the control plane (its threads included) and the simulator, written to DIR. */
-function profileArgs(): string[] {
-  const dir = process.env.SKIFF_BENCH_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /** SKIFF_BENCH_SCALE_ARGS='--tracing false': flags for both the server and the simulator (to compare configurations). */
