@@ -14,15 +14,41 @@ export function undefine(name: string): void { definitions.delete(name); }
 export function definition(name: string): Schema | undefined { return definitions.get(name); }
 export function allDefinitions(): ReadonlyMap<string, Schema> { return definitions; }
 
+/**
+ * Lookups by name, rebuilt when the list changes (CRDs come and go rarely; every request looks
+ * its resource up, so a scan of ~70 entries per request is worth avoiding).
+ */
+let byVersion: Map<string, ResourceInfo> | undefined;
+let byGroup: Map<string, ResourceInfo> | undefined;
+const versionKey = (group: string, version: string, plural: string) => `${group}/${version}/${plural}`;
+const groupKey = (group: string, plural: string) => `${group}/${plural}`;
+
 export function registerResource(r: ResourceInfo): void {
   const i = resources.findIndex((x) => x.group === r.group && x.version === r.version && x.plural === r.plural);
   if (i >= 0) resources[i] = r; else resources.push(r);
+  byVersion = byGroup = undefined;
 }
 export function unregisterResource(group: string, version: string, plural: string): void {
   const i = resources.findIndex((x) => x.group === group && x.version === version && x.plural === plural);
   if (i >= 0) resources.splice(i, 1);
+  byVersion = byGroup = undefined;
 }
 export function allResources(): readonly ResourceInfo[] { return resources; }
+
+/** The resource served at group/version/plural. */
+export function findResource(group: string, version: string, plural: string): ResourceInfo | undefined {
+  if (!byVersion) byVersion = new Map(resources.map((r) => [versionKey(r.group, r.version, r.plural), r]));
+  return byVersion.get(versionKey(group, version, plural));
+}
+
+/** A group's resource in its first registered (preferred) version. */
+export function findResourceAnyVersion(group: string, plural: string): ResourceInfo | undefined {
+  if (!byGroup) {
+    byGroup = new Map();
+    for (const r of resources) if (!byGroup.has(groupKey(r.group, r.plural))) byGroup.set(groupKey(r.group, r.plural), r);
+  }
+  return byGroup.get(groupKey(group, plural));
+}
 
 /** Follow `$ref`s until a concrete schema. */
 export function resolve(s: Schema | undefined): Schema | undefined {

@@ -5,7 +5,7 @@
  */
 import type { Storage } from '../../storage/interface.js';
 import type { ResourceInfo, Schema } from '../../api/schema/types.js';
-import { allResources, definition } from '../../api/schema/registry.js';
+import { definition, findResource, findResourceAnyVersion } from '../../api/schema/registry.js';
 import { StatusError } from '../../machinery/status.js';
 import { Store, type WriteGuard } from './store.js';
 import { ObjectCodec, type ValueTransformer } from './codec.js';
@@ -19,6 +19,8 @@ export interface ResourceDepsBase { store: Store; cache: ResourceCache }
 
 export class ResourceRegistry {
   private stores = new Map<string, Store>();
+  /** storeFor's fast path: every request asks for its store by the same ResourceInfo object. */
+  private storeByInfo = new WeakMap<ResourceInfo, { id: string; store: Store }>();
   private caches = new Map<string, ResourceCache>();
   /** Write guards by `group/resource` (set by the authorization setup). */
   private writeGuards = new Map<string, WriteGuard>();
@@ -32,6 +34,8 @@ export class ResourceRegistry {
 
   /** The store of a resource, made on first use from its ResourceInfo. */
   storeFor(info: ResourceInfo): Store {
+    const hit = this.storeByInfo.get(info);
+    if (hit && this.stores.get(hit.id) === hit.store) return hit.store;
     const id = this.id(info.group, info.version, info.plural);
     let s = this.stores.get(id);
     if (!s) {
@@ -43,6 +47,7 @@ export class ResourceRegistry {
       });
       this.stores.set(id, s);
     }
+    this.storeByInfo.set(info, { id, store: s });
     return s;
   }
 
@@ -62,12 +67,12 @@ export class ResourceRegistry {
   }
 
   find(group: string, version: string, plural: string): ResourceInfo | undefined {
-    return allResources().find((r) => r.group === group && r.version === version && r.plural === plural);
+    return findResource(group, version, plural);
   }
 
   /** A resource of a group in its first registered (preferred) version. */
   findAnyVersion(group: string, plural: string): ResourceInfo | undefined {
-    return allResources().find((r) => r.group === group && r.plural === plural);
+    return findResourceAnyVersion(group, plural);
   }
 
   depsFor(group: string, version: string, plural: string): ResourceDepsBase | null {
