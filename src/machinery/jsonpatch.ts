@@ -3,6 +3,7 @@
  * RFC 6902 JSON patch with RFC 6901 pointers, behaving and failing like the library Kubernetes
  * uses (gopkg.in/evanphx/json-patch.v4) with the apiserver's limits. Inputs are never mutated.
  */
+import { deepCopy } from './deep-copy.js';
 
 /** An error with the HTTP code the apiserver answers with (400 decode, 413 too big, 422 apply). */
 export class JSONPatchError extends Error {
@@ -21,7 +22,7 @@ type Container = Json[] | { [k: string]: Json };
 const MISSING = ': missing value';
 const goType = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'object' ? 'object' : typeof v);
 const isObj = (v: unknown): v is { [k: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
-const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
+const clone = <T>(v: T): T => (v === undefined ? v : deepCopy(v));
 const decodeKey = (k: string): string => k.replace(/~1/g, '/').replace(/~0/g, '~');
 const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 /** Assignment that treats `__proto__` as the plain key JSON says it is. */

@@ -4,6 +4,7 @@
  * replaces) and create (the patch that turns one document into another). Inputs are never mutated.
  */
 import { jsonEqual } from './jsonpatch.js';
+import { deepCopy } from './deep-copy.js';
 
 type JsonObject = { [k: string]: unknown };
 const isObj = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -17,7 +18,7 @@ export function setKey(o: JsonObject, k: string, v: unknown): void {
 
 /** A deep copy of a JSON value, dropping nulls inside objects (what merging into nothing gives). */
 function pruned(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' && x !== null ? structuredClone(x) : x));
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' && x !== null ? deepCopy(x) : x));
   if (!isObj(v)) return v;
   const out: JsonObject = {};
   for (const k of Object.keys(v)) if (v[k] !== null) setKey(out, k, pruned(v[k]));
@@ -26,7 +27,7 @@ function pruned(v: unknown): unknown {
 
 /** MergePatch(target, patch) of RFC 7386 section 2, returning a new document. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObj(patch)) return typeof patch === 'object' && patch !== null ? structuredClone(patch) : patch;
+  if (!isObj(patch)) return typeof patch === 'object' && patch !== null ? deepCopy(patch) : patch;
   const out: JsonObject = {};
   if (isObj(target)) for (const k of Object.keys(target)) setKey(out, k, target[k]);
   for (const k of Object.keys(patch)) {
@@ -36,7 +37,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
     else setKey(out, k, pruned(pv));
   }
   // Untouched subtrees were shared above; copy them so the result never aliases the input.
-  if (isObj(target)) for (const k of Object.keys(out)) if (own(target, k) && out[k] === target[k] && typeof out[k] === 'object' && out[k] !== null) setKey(out, k, structuredClone(out[k]));
+  if (isObj(target)) for (const k of Object.keys(out)) if (own(target, k) && out[k] === target[k] && typeof out[k] === 'object' && out[k] !== null) setKey(out, k, deepCopy(out[k]));
   return out;
 }
 
@@ -46,7 +47,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
  */
 export function createMergePatch(original: unknown, modified: unknown): unknown {
   if (!isObj(original) || !isObj(modified)) {
-    return jsonEqual(original, modified) ? {} : structuredClone(modified);
+    return jsonEqual(original, modified) ? {} : deepCopy(modified);
   }
   return diffObjects(original, modified);
 }
@@ -55,13 +56,13 @@ function diffObjects(a: JsonObject, b: JsonObject): JsonObject {
   const patch: JsonObject = {};
   for (const k of Object.keys(b)) {
     const bv = b[k];
-    if (!own(a, k)) { setKey(patch, k, structuredClone(bv)); continue; }
+    if (!own(a, k)) { setKey(patch, k, deepCopy(bv)); continue; }
     const av = a[k];
     if (isObj(av) && isObj(bv)) {
       const sub = diffObjects(av, bv);
       if (Object.keys(sub).length) setKey(patch, k, sub);
     } else if (!jsonEqual(av, bv)) {
-      setKey(patch, k, typeof bv === 'object' && bv !== null ? structuredClone(bv) : bv);
+      setKey(patch, k, typeof bv === 'object' && bv !== null ? deepCopy(bv) : bv);
     }
   }
   for (const k of Object.keys(a)) if (!own(b, k)) setKey(patch, k, null);

@@ -9,6 +9,7 @@ import { StatusError } from '../../machinery/status.js';
 import type { ResourceRegistry } from './resources.js';
 import type { Store } from './store.js';
 import { noAdmission, type RequestContext } from './context.js';
+import { deepCopy } from '../../machinery/deep-copy.js';
 
 export interface LoopbackClient {
   /** An object as the watch cache holds it now (loading the cache on first use), or undefined. Do not mutate it. */
@@ -63,7 +64,7 @@ export function loopbackClient(reg: ResourceRegistry): LoopbackClient {
       const store = storeOf(reg, group, resource);
       const ns = store.info.namespaced ? namespace : '';
       const r = await store.guaranteedUpdate(ns, name, (cur) => {
-        const next = mutate(structuredClone(cur));
+        const next = mutate(deepCopy(cur));
         return next ?? cur;
       });
       return r.obj;

@@ -8,6 +8,7 @@ import type { Store } from './store.js';
 import type { RequestContext } from './context.js';
 import { simpleJSONPath } from '../printers/default.js';
 import { selectorString } from './patchers.js';
+import { deepCopy } from '../../machinery/deep-copy.js';
 
 function setPath(obj: any, path: string, value: unknown): void {
   const parts = path.replace(/^\./, '').split('.');
@@ -45,7 +46,7 @@ export async function updateScale(store: Store, ns: string, name: string, scale:
   const sc = store.info.subresources!.scale!;
   const r = await store.guaranteedUpdate(ns, name, async (cur) => {
     if (pinned && pinned !== cur.metadata.resourceVersion) throw staleObject(store.group, store.resource, name);
-    const next = structuredClone(cur);
+    const next = deepCopy(cur);
     setPath(next, sc.specReplicasPath, replicas);
     return store.prepareUpdate(ns, name, next, cur, ctx, '');
   }, { dryRun: ctx.dryRun });

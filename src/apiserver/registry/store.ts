@@ -16,6 +16,7 @@ import { fillCreateMeta, generateName, nowRFC3339, specChanged, deepEqual } from
 import { checkAndDefault, validateObject, validateObjectUpdate, trackUpdate, carryPending } from './pipeline.js';
 import { fanoutTracker, type RequestTrace } from '../tracing.js';
 import { isStampedResource, shouldStamp, stampObject, unstampObject } from '../../tracing/annotation.js';
+import { deepCopy } from '../../machinery/deep-copy.js';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -159,7 +160,7 @@ export class Store {
       const kv = await this.getKV(ns, name);
       const cur = this.codec.decode(kv);
       if (opts.pinnedRV && opts.pinnedRV !== cur.metadata.resourceVersion) throw staleObject(this.group, this.resource, name);
-      const old = this.codec.decode(kv);
+      const old = deepCopy(cur); // tryUpdate may change cur; old stays as stored
       const next = await tryUpdate(cur);
       if (deepEqual(next, old)) return { obj: old, old, changed: false };
       if (opts.dryRun) return { obj: next, old, changed: true };
@@ -230,7 +231,7 @@ export class Store {
 
   /** Turn the submitted object into the next stored state given the current one. */
   async prepareUpdate(ns: string, name: string, submitted: any, cur: any, ctx: RequestContext, sub: string): Promise<any> {
-    let obj = structuredClone(submitted);
+    let obj = deepCopy(submitted);
     carryPending(submitted, obj);
     const old = cur;
     const m = obj.metadata;
@@ -243,13 +244,13 @@ export class Store {
     if (this.tracksGeneration) m.generation = old.metadata.generation ?? 1; else delete m.generation;
     if (sub === 'finalize') {
       // Namespaces' finalize subresource changes spec.finalizers only.
-      const next = structuredClone(old);
+      const next = deepCopy(old);
       next.spec = { ...(old.spec ?? {}), finalizers: obj.spec?.finalizers ?? [] };
       obj = next;
     } else if (sub === 'status' || this.isObjectView(sub)) {
       // The status subresource changes status only (and metadata labels/annotations are kept from old);
       // so do views of the object such as CSRs' approval (the strategy narrows what they may change).
-      const next = structuredClone(old);
+      const next = deepCopy(old);
       next.status = obj.status;
       next.metadata.managedFields = obj.metadata.managedFields ?? old.metadata.managedFields;
       carryPending(obj, next);
@@ -290,7 +291,7 @@ export class Store {
       const delAttrs = this.attrs('DELETE', ns, name, null, cur, ctx);
       await ctx.admission.admit(delAttrs);
       await ctx.admission.validate(delAttrs);
-      const next = structuredClone(cur);
+      const next = deepCopy(cur);
       const m = next.metadata;
       let grace = opts.gracePeriodSeconds ?? (m.deletionGracePeriodSeconds ?? this.strategy.defaultGracePeriod?.(cur) ?? 0);
       if (grace < 0) grace = 0;

@@ -9,6 +9,7 @@ import { StatusError, tooOldResourceVersion } from '../../machinery/status.js';
 import type { ObjectCodec } from './codec.js';
 import { fanoutTracker } from '../tracing.js';
 import { cachedObject, type CachedObject, type ResourceCache, type CacheEvent, type CacheWatchHandlers } from './cache.js';
+import { deepCopy } from '../../machinery/deep-copy.js';
 
 function toStatus(e: Error, requested = 0): Error {
   if (e instanceof TooLargeResourceVersionError) {
@@ -28,7 +29,7 @@ export function openResourceCache(storage: Storage, prefix: string, codec: Objec
     let cur = ev.object!;
     if (ev.type === 'DELETED' && cur && cur.rv !== ev.revision) {
       // A DELETED event carries the last state with the delete's resourceVersion, as Kubernetes sends it.
-      const obj = structuredClone(cur.obj);
+      const obj = deepCopy(cur.obj);
       obj.metadata.resourceVersion = String(ev.revision);
       cur = cachedObject(ev.key, ev.revision, obj);
     }

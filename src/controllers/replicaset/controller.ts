@@ -14,6 +14,7 @@ import type { Informer } from '../../client/informer.js';
 import { QueueController, controllerRef, keyOf, newControllerRef, type ControllerContext } from '../framework.js';
 import { isPodActive, isPodAvailable, isPodReady } from '../podutil.js';
 import { podsToDelete } from './ranking.js';
+import { deepCopy } from '../../machinery/deep-copy.js';
 
 export const BURST_REPLICAS = 500;
 const SLOW_START_INITIAL_BATCH = 1;
@@ -185,7 +186,7 @@ export class ReplicaSetController extends QueueController {
         ...(t.metadata?.finalizers ? { finalizers: t.metadata.finalizers } : {}),
         ownerReferences: [newControllerRef(rs, API_VERSION, KIND)],
       },
-      spec: structuredClone(t.spec ?? {}),
+      spec: deepCopy(t.spec ?? {}),
     };
     try {
       const made = await this.ctx.client.pods.create(rs.metadata.namespace, pod);

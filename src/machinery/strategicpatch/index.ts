@@ -9,6 +9,7 @@ import type { Schema } from '../../api/schema/types.js';
 import { type JMap, isMap, goType, concrete, ERR_BAD_PRIMITIVE_LIST, ERR_BAD_RETAIN_KEYS, ERR_BAD_SET_ORDER, ERR_NO_LIST_OF_LISTS } from './meta.js';
 import { mergeMap } from './apply.js';
 import { diffMaps } from './diff.js';
+import { deepCopy } from '../deep-copy.js';
 
 export { goFmt } from './meta.js';
 
@@ -32,7 +33,7 @@ function classify(e: unknown): StrategicMergePatchError {
 function asMap(v: unknown, what: string): JMap {
   if (v === null || v === undefined) return {};
   if (!isMap(v)) throw new StrategicMergePatchError(`json: cannot unmarshal ${goType(v) === '[]interface {}' ? 'array' : typeof v} into Go value of type map[string]interface {} (${what})`, 400);
-  return structuredClone(v);
+  return deepCopy(v);
 }
 
 /** StrategicMergeMapPatch: the patched copy of `original`. `schema` is the kind's root schema (or a $ref to it). */

@@ -9,6 +9,7 @@ import { resolve } from '../../../api/schema/registry.js';
 import { fieldSetOf, fieldsV1Of, toFieldsV1, fromFieldsV1, listKeys, itemKey, pathParts, describePath, type FieldSet } from './fieldset.js';
 import { getAt, removeAt, MISSING } from './paths.js';
 import { compareFieldSets } from './compare.js';
+import { deepCopy } from '../../../machinery/deep-copy.js';
 
 interface Entry { manager: string; operation: 'Apply' | 'Update'; apiVersion: string; time: string; fieldsType: 'FieldsV1'; fieldsV1: any; subresource?: string }
 /** One manager's entry and its field set; `dirty` once the set changed (an untouched entry keeps its fieldsV1 as stored). */
@@ -129,7 +130,7 @@ function merge(live: any, applied: any, s: Schema | undefined): any {
 export function apply(live: any | null, applied: any, manager: string, schema: Schema,
                       opts: { force: boolean; apiVersion: string; now: string; subresource?: string }): { object: any; conflicts?: Conflict[] } {
   const roots = skipRootsFor(opts.subresource);
-  const cfg = structuredClone(applied);
+  const cfg = deepCopy(applied);
   const appliedSet = fieldSetOf(cfg, schema, { skipRoots: roots });
   const owned = live ? readEntries(live) : [];
   const mineIdx = owned.findIndex((o) => sameEntry(o.entry, manager, 'Apply', opts.subresource));
@@ -149,7 +150,7 @@ export function apply(live: any | null, applied: any, manager: string, schema: S
       return { object: live, conflicts: conflicts.map((c) => ({ ...c, field: describePath(c.field) })) };
     }
   }
-  const base = live ? structuredClone(live) : {};
+  const base = live ? deepCopy(live) : {};
   if (base.metadata) delete base.metadata.managedFields;
   const { metadata: cfgMeta, ...cfgRest } = cfg;
   let merged = merge(base, cfgRest, schema);

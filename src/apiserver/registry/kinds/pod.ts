@@ -7,6 +7,7 @@
 import type { Strategy } from '../strategy.js';
 import { forbiddenField, type FieldError } from '../../../machinery/field-errors.js';
 import { deepEqual } from '../object-meta.js';
+import { deepCopy } from '../../../machinery/deep-copy.js';
 
 export const podStrategy: Strategy = {
   prepareForCreate(obj) {
@@ -15,7 +16,7 @@ export const podStrategy: Strategy = {
   validateUpdate(obj, old): FieldError[] {
     // Most pod writes (every status write) leave the spec alone: nothing to check, nothing to copy.
     if (deepEqual(obj.spec, old.spec)) return [];
-    const a = structuredClone(obj.spec ?? {}), b = structuredClone(old.spec ?? {});
+    const a = deepCopy(obj.spec ?? {}), b = deepCopy(old.spec ?? {});
     // Fields a pod update may change.
     for (const s of [a, b]) {
       delete s.activeDeadlineSeconds; delete s.tolerations; delete s.schedulingGates;
