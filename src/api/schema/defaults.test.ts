@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyDefaults, defaultObject } from './defaults.js';
+import { applyDefaults, defaultObject, hasDefaults } from './defaults.js';
+import { definition } from './registry.js';
+import '../index.js';
 import { pruneUnknownFields } from './prune.js';
 import { define, registerResource, unregisterResource } from './registry.js';
 import { obj, str, int32, arr, ref, withDefault, anyObject } from './builders.js';
@@ -54,4 +56,13 @@ test('pruning removes unknown fields and keeps preserved ones', () => {
   const removed = pruneUnknownFields(o, S);
   assert.deepEqual(removed.sort(), ['spec.bogus', 'spec.ports[0].x', 'top']);
   assert.deepEqual(o, { spec: { replicas: 1, ports: [{ port: 1 }], extra: { keep: 1 } } });
+});
+
+test('schemas without defaults anywhere are known as such, so writes of built-in kinds skip the walk', () => {
+  assert.equal(hasDefaults(S), true, 'a default two $refs down counts');
+  assert.equal(hasDefaults(obj({ a: obj({ b: str() }), c: arr(obj({ d: int32() })) })), false);
+  assert.equal(hasDefaults(definition('io.k8s.api.core.v1.Pod')), false, 'built-in kinds default in code, not in their schemas');
+  const cyclic: any = obj({ name: str() });
+  cyclic.properties.child = cyclic;
+  assert.equal(hasDefaults(cyclic), true, 'a cycle is walked, to be safe');
 });

@@ -15,10 +15,35 @@ export function applyDefaults<T>(obj: T, schema: Schema): T {
   return obj;
 }
 
+/** Per schema object: whether a `default` sits in it or anywhere under it. */
+const holdsDefaults = new WeakMap<Schema, boolean>();
+
+/**
+ * Whether walking under `s0` can apply any default. Built-in kinds' schemas carry none (their
+ * defaulting is the kind's defaulter), so a pod is not walked field by field for nothing; CRD
+ * schemas with defaults are. A cycle through $refs counts as holding defaults (walking is always safe).
+ */
+export function hasDefaults(s0: Schema | undefined, visiting = new Set<Schema>()): boolean {
+  const s = resolve(s0);
+  if (!s) return false;
+  const known = holdsDefaults.get(s);
+  if (known !== undefined) return known;
+  if (visiting.has(s)) return true;
+  visiting.add(s);
+  let r = s.default !== undefined;
+  if (!r && s.properties) for (const k in s.properties) if (s.properties[k].default !== undefined || hasDefaults(s.properties[k], visiting)) { r = true; break; }
+  if (!r && s.items) r = hasDefaults(s.items, visiting);
+  if (!r && s.additionalProperties && typeof s.additionalProperties === 'object') r = hasDefaults(s.additionalProperties, visiting);
+  if (!r && s.allOf) r = s.allOf.some((x) => hasDefaults(x, visiting));
+  visiting.delete(s);
+  holdsDefaults.set(s, r);
+  return r;
+}
+
 function walk(v: unknown, s0: Schema | undefined, depth: number): void {
   if (v === null || typeof v !== 'object' || depth > 64) return;
   const s = resolve(s0);
-  if (!s) return;
+  if (!s || !hasDefaults(s)) return;
   if (Array.isArray(v)) {
     if (s.items) for (const x of v) walk(x, s.items, depth + 1);
     return;
