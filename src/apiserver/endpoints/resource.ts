@@ -12,6 +12,7 @@ import { listObjects } from '../registry/list.js';
 import { patchObject, patchTypeOf } from '../registry/patch.js';
 import { decodeDuplicates } from '../registry/pipeline.js';
 import { getScale, updateScale } from '../registry/scale.js';
+import { serialize } from '../registry/codec.js';
 import { decodeBody, negotiateOutput, type OutputFormat } from './codec.js';
 import { parseListQuery } from './list-options.js';
 import { parseDryRun, parseFieldManager, parseFieldValidation, parseForce, parseDeleteOptions } from './options.js';
@@ -69,7 +70,8 @@ export async function serveResource(d: ResourceDeps, ri: RequestInfo, q: URLSear
       for (const [k, v] of Object.entries(ctx.auditAnnotations ?? {})) audit.annotate(k, v);
       audit.setResponseObject(obj);
     }
-    writeJSON(res, code, obj, ctx.warnings);
+    // A written object is answered with the JSON it was stored as (plus its resourceVersion).
+    writeJSONText(res, code, serialize(obj), ctx.warnings);
   };
   const accept = req.headers['accept'] as string | undefined;
   switch (ri.verb) {

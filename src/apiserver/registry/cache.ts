@@ -4,6 +4,7 @@
  * serialised once, sorted by key, and a fan-out of change events. Implemented over
  * storage/cacher's WatchCache so that many watchers cost one storage watch.
  */
+import { serialize } from './codec.js';
 
 /** One object as the cache holds it: decoded once, serialised lazily once. */
 export interface CachedObject {
@@ -56,5 +57,5 @@ export interface ResourceCache {
 /** A CachedObject whose JSON is made on first use. */
 export function cachedObject(key: string, rv: number, obj: any): CachedObject {
   let s: string | undefined;
-  return { key, rv, obj, json: () => (s ??= JSON.stringify(obj)) };
+  return { key, rv, obj, json: () => (s ??= serialize(obj)) };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ObjectCodec, type ValueTransformer } from './codec.js';
+import { ObjectCodec, serialize, type ValueTransformer } from './codec.js';
 
 const pod = () => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'd', resourceVersion: '7', labels: { x: 'y' }, gone: undefined }, spec: { containers: [{ name: 'c' }] } });
 
@@ -38,4 +38,31 @@ test('with a transformer the stored (transformed) value is matched and never sho
   const a = codec.decode({ key: '/registry/secrets/d/a', value, createRevision: 2, modRevision: 2 });
   const b = codec.decode({ key: '/registry/secrets/d/a', value, createRevision: 2, modRevision: 2 });
   assert.deepEqual(a, b);
+});
+
+test('a write is serialised once: storage gets it without resourceVersion, the answer and the watch event with it', () => {
+  for (const start of [pod(), { ...pod(), metadata: { name: 'b', namespace: 'd' } }, { apiVersion: 'v1', kind: 'X', metadata: {} }]) {
+    const codec = new ObjectCodec();
+    const obj: any = structuredClone(start);
+    delete obj.metadata.gone;
+    const value = codec.encode(obj, '/registry/x/d/b');
+    const plain = structuredClone(obj);
+    delete plain.metadata.resourceVersion;
+    assert.equal(value, JSON.stringify(plain), 'the stored JSON is exactly the object without resourceVersion');
+    obj.metadata.resourceVersion = '12';
+    assert.equal(serialize(obj), JSON.stringify(obj), 'the answer is the object as it is now');
+    const cached = codec.decode({ key: '/registry/x/d/b', value, createRevision: 12, modRevision: 12 });
+    assert.equal(serialize(cached), JSON.stringify(cached), 'the watch event is the decoded object');
+  }
+  assert.equal(serialize({ kind: 'Status', code: 404 }), '{"kind":"Status","code":404}', 'anything not encoded is stringified');
+});
+
+test('a stored value cannot forge the resourceVersion placeholder', () => {
+  const codec = new ObjectCodec();
+  const obj: any = { ...pod(), data: { note: '"resourceVersion":"\u0000rv-' } };
+  delete obj.metadata.gone;
+  const value = codec.encode(obj, '/registry/x/d/c');
+  assert.deepEqual(JSON.parse(value).data, obj.data);
+  obj.metadata.resourceVersion = '3';
+  assert.deepEqual(JSON.parse(serialize(obj)), obj);
 });
