@@ -76,3 +76,54 @@ export function findDuplicateKeys(text: string): string[] {
   }
   return dups;
 }
+
+/**
+ * Whether `text` (valid JSON) has a duplicate key, given `parsed` = JSON.parse(text): JSON.parse
+ * keeps one key per duplicate, so the text has more keys than the parsed value exactly when a key
+ * repeats. Counting is a few native string searches, where findDuplicateKeys builds a set per
+ * object (it cost more than the parse itself for a pod). Undefined when the value is too deep to
+ * count here (findDuplicateKeys then decides, and enforces the depth limit).
+ */
+export function mayHaveDuplicateKeys(text: string, parsed: unknown): boolean | undefined {
+  const inValue = countKeys(parsed, 0);
+  if (inValue < 0) return undefined;
+  let inText = 0;
+  let pos = 0;
+  for (;;) {
+    const open = text.indexOf('"', pos);
+    if (open < 0) break;
+    // The closing quote: the next one not escaped (preceded by an even run of backslashes).
+    let close = text.indexOf('"', open + 1);
+    while (close > 0) {
+      let bs = 0;
+      for (let k = close - 1; text.charCodeAt(k) === 92; k--) bs++;
+      if (bs % 2 === 0) break;
+      close = text.indexOf('"', close + 1);
+    }
+    if (close < 0) break;
+    let k = close + 1;
+    let c = text.charCodeAt(k);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = text.charCodeAt(++k);
+    if (c === 58 /* : */) inText++;
+    pos = close + 1;
+  }
+  return inText !== inValue;
+}
+
+/** Keys in every object of a parsed JSON value; -1 past a depth no real object reaches. */
+function countKeys(v: unknown, depth: number): number {
+  if (v === null || typeof v !== 'object') return 0;
+  if (depth > 100) return -1;
+  let n = 0;
+  if (Array.isArray(v)) {
+    for (const x of v) { const m = countKeys(x, depth + 1); if (m < 0) return -1; n += m; }
+    return n;
+  }
+  for (const k in v as object) {
+    n++;
+    const m = countKeys((v as Record<string, unknown>)[k], depth + 1);
+    if (m < 0) return -1;
+    n += m;
+  }
+  return n;
+}

@@ -7,7 +7,7 @@
 import { parseDocument } from 'yaml';
 import { decodeKubernetesProtobuf } from './protobuf/index.js';
 import { StatusError, badRequest, unsupportedMediaType, notAcceptable } from '../../machinery/status.js';
-import { findDuplicateKeys, JSONDepthError, MAX_JSON_DEPTH } from '../../machinery/json-scan.js';
+import { findDuplicateKeys, mayHaveDuplicateKeys, JSONDepthError, MAX_JSON_DEPTH } from '../../machinery/json-scan.js';
 
 export interface Decoded { obj: any; duplicates: string[] }
 
@@ -27,7 +27,7 @@ export function decodeBody(body: Buffer, contentType: string | undefined, what =
       throw badRequest(`${what} could not be decoded: ${(e as Error).message}`);
     }
     try {
-      return { obj, duplicates: text.length < 4 ? [] : findDuplicateKeys(text) };
+      return { obj, duplicates: text.length < 4 || mayHaveDuplicateKeys(text, obj) === false ? [] : findDuplicateKeys(text) };
     } catch (e) {
       if (e instanceof JSONDepthError) throw badRequest(`${what} could not be decoded: ${e.message}`);
       throw e;
