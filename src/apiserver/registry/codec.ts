@@ -20,8 +20,13 @@ const RECENT_LIMIT = 4096;
 const PLACEHOLDER = `\u0000rv-${randomBytes(12).toString('hex')}`;
 const TOKEN = `"resourceVersion":${JSON.stringify(PLACEHOLDER)}`;
 
-/** An object's JSON with TOKEN at `at`. */
-interface Serialized { full: string; at: number }
+/**
+ * How an encoded object's JSON is remembered: the stored JSON (before any value transformer) and
+ * where its resourceVersion goes, `rv` being the field with its value: at `at` followed by a comma
+ * (`join` 0), at `at` preceded by one (1), or alone in metadata (2). The stored string is the one
+ * storage and the watch cache hold anyway, so remembering it costs nothing.
+ */
+interface Serialized { plain: string; at: number; join: 0 | 1 | 2 }
 
 /**
  * The JSON each encoded object was stored as. An encoded object must not change afterwards except
@@ -34,11 +39,13 @@ export function serialize(obj: any): string {
   const s = obj && typeof obj === 'object' ? serialized.get(obj) : undefined;
   const rv = s && obj.metadata?.resourceVersion;
   if (!s || typeof rv !== 'string') return JSON.stringify(obj);
-  return s.full.slice(0, s.at) + `"resourceVersion":${JSON.stringify(rv)}` + s.full.slice(s.at + TOKEN.length);
+  const field = `"resourceVersion":${JSON.stringify(rv)}`;
+  const { plain, at } = s;
+  return plain.slice(0, at) + (s.join === 0 ? field + ',' : s.join === 1 ? ',' + field : field) + plain.slice(at);
 }
 
-/** JSON of obj with TOKEN where metadata.resourceVersion is (or, if absent, last in metadata); undefined when that cannot be done. */
-function serializeWithToken(obj: any): Serialized | undefined {
+/** The stored JSON of obj and where its resourceVersion goes; undefined when that cannot be done this way. */
+function serializeWithoutRV(obj: any): Serialized | undefined {
   const m = obj?.metadata;
   if (!m || typeof m !== 'object' || Array.isArray(m)) return undefined;
   const had = Object.prototype.hasOwnProperty.call(m, 'resourceVersion');
@@ -47,15 +54,19 @@ function serializeWithToken(obj: any): Serialized | undefined {
   let full: string;
   try { full = JSON.stringify(obj); } finally { if (had) m.resourceVersion = rv; else delete m.resourceVersion; }
   const at = full.indexOf(TOKEN);
-  return at < 0 ? undefined : { full, at };
+  if (at < 0) return undefined;
+  const end = at + TOKEN.length;
+  // Cut the field out with the comma that joined it (one string, so nothing keeps `full` alive).
+  if (full.charCodeAt(end) === 44 /* , */) return { plain: flat(full.slice(0, at) + full.slice(end + 1)), at, join: 0 };
+  if (full.charCodeAt(at - 1) === 44) return { plain: flat(full.slice(0, at - 1) + full.slice(end)), at: at - 1, join: 1 };
+  return { plain: flat(full.slice(0, at) + full.slice(end)), at, join: 2 };
 }
 
-/** The stored form: the JSON without the placeholder field (and the comma that joined it). */
-function withoutToken({ full, at }: Serialized): string {
-  const end = at + TOKEN.length;
-  if (full.charCodeAt(end) === 44 /* , */) return full.slice(0, at) + full.slice(end + 1);
-  if (full.charCodeAt(at - 1) === 44) return full.slice(0, at - 1) + full.slice(end);
-  return full.slice(0, at) + full.slice(end);
+/** A flat copy of a string built from slices (V8 would otherwise keep the slices' parent alive). */
+function flat(s: string): string {
+  // Converting to a number flattens the rope in place (the idiom of the flatstr package); the number is discarded.
+  void Number(s);
+  return s;
 }
 
 export interface ValueTransformer {
@@ -77,7 +88,7 @@ export class ObjectCodec {
   constructor(private readonly transformer: ValueTransformer = identityTransformer) {}
 
   encode(obj: any, key: string): string {
-    const ser = serializeWithToken(obj);
+    const ser = serializeWithoutRV(obj);
     if (!ser) {
       const rv = obj.metadata?.resourceVersion;
       if (rv !== undefined) delete obj.metadata.resourceVersion;
@@ -85,7 +96,7 @@ export class ObjectCodec {
       if (rv !== undefined) obj.metadata.resourceVersion = rv;
       return this.transformer.toStorage(s, key);
     }
-    const value = this.transformer.toStorage(withoutToken(ser), key);
+    const value = this.transformer.toStorage(ser.plain, key);
     serialized.set(obj, ser);
     this.recent.delete(key);
     if (this.recent.size >= RECENT_LIMIT) this.recent.delete(this.recent.keys().next().value!);
