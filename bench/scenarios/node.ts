@@ -71,7 +71,7 @@ function kubectlApply(kubeconfig: string, yaml: string): Promise<void> {
 
 async function oneNode(): Promise<Row[]> {
   const dir = await mkdtemp('/tmp/skb-node-');
-  const nets = freeUpNetworks('172.28', 100, 40);
+  const nets = freeUpNetworks('172.28', 112, 38);
   const name = `bn${process.pid}`;
   let reg: TestRegistry | undefined, stub: StubUpstream | undefined, cs: Clientset | undefined;
   let up = false;

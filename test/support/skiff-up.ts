@@ -19,7 +19,9 @@ export function freeUpNetworks(underlayPrefix: string, clusterBase: number, clus
   const routed = execFileSync('ip', ['-4', 'route', 'show', 'table', 'all'], { encoding: 'utf8' });
   for (let k = 0; k < 50; k++) {
     const u = `${underlayPrefix}.${((process.pid + k) % 200) + 20}`;
-    const c = `10.${clusterBase + ((process.pid + k) % clusterSpan)}`;
+    const y = clusterBase + ((process.pid + k) % clusterSpan);
+    if (y >= 96 && y < 112) continue; // inside the service CIDR 10.96.0.0/12, which skiff up refuses
+    const c = `10.${y}`;
     if (!routed.includes(`${u}.`) && !routed.includes(`${c}.`)) return { underlay: `${u}.0/24`, cluster: `${c}.0.0/16` };
   }
   throw new Error(`no free ${underlayPrefix}.X.0/24 underlay and 10.Y.0.0/16 cluster network`);
