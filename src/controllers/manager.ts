@@ -120,7 +120,7 @@ export class ControllerManager {
 
   private stopControllers(): void {
     clearInterval(this.refresh);
-    for (const r of this.running) { r.c.stop(); r.cs.close(); }
+    for (const r of this.running) { r.recorder.closed = true; r.c.stop(); r.cs.close(); }
     this.running = [];
     this.informers?.stop();
     this.informers = undefined;

@@ -221,6 +221,7 @@ export class Kubelet implements KubeletHost {
   /** Stop the kubelet's loops and watches. Containers keep running, as when a kubelet dies. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.recorder instanceof Recorder) this.recorder.closed = true;
     this.pods.stop();
     this.nodeInformer.stop();
     this.fileSource?.stop();

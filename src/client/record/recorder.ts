@@ -7,9 +7,13 @@
  * more than ten similar events (same reason, different messages) within ten minutes they are
  * combined into one Event ("(combined from similar events): ..."); and, as client-go's spam filter,
  * one source writes at most 25 events about one object, then one per five minutes. Writing is fire-and-forget: a
- * component never waits on, or fails because of, an event.
+ * component never waits on, or fails because of, an event. As client-go's recordToSink, a write
+ * that fails in transport (no answer from the server) is tried again, up to 12 tries; one the
+ * server refuses (a Status) is dropped with a warning. client-go sleeps 10 s between tries; here
+ * 1 s, so an event lost to a dropped connection still shows within seconds.
  */
 import type { ResourceClient } from '../rest.js';
+import { StatusError } from '../../machinery/status.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -26,6 +30,9 @@ const SPAM_BURST = 25;
 const SPAM_REFILL_MS = 5 * 60_000;
 const SIMILAR_MAX = 10;
 const SIMILAR_WINDOW_MS = 10 * 60_000;
+/** client-go's maxTriesPerEvent. */
+const MAX_TRIES = 12;
+const RETRY_MS = 1_000;
 
 export class Recorder implements EventRecorder {
   private seen = new Map<string, Seen>();
@@ -57,28 +64,49 @@ export class Recorder implements EventRecorder {
     if (sim.messages.size > SIMILAR_MAX) message = `(combined from similar events): ${message}`;
     const key = sim.messages.size > SIMILAR_MAX ? `${similarKey}\0combined` : `${similarKey}\0${message}`;
     const ts = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
+    // client-go names an Event `<object>.<UnixNano hex>`. The clock here has milliseconds, so the
+    // nanoseconds come from the monotonic clock: two events about one object in the same
+    // millisecond (a kubelet's NodeReady and Starting) must not get the same name, or the second
+    // is refused as AlreadyExists and lost.
+    const name = `${involved.name}.${(BigInt(now) * 1_000_000n + process.hrtime.bigint() % 1_000_000n).toString(16)}`;
     // Writes for one key go one after another so a count bump never races the create it follows.
     const run = (this.pending.get(key) ?? Promise.resolve()).then(async () => {
       const prev = this.seen.get(key);
-      try {
-        if (prev) {
-          prev.count++;
-          await this.events.patch(prev.namespace, prev.name, { count: prev.count, lastTimestamp: ts, message });
+      if (prev) prev.count++;
+      for (let tries = 1; ; tries++) {
+        try {
+          if (prev) {
+            await this.events.patch(prev.namespace, prev.name, { count: prev.count, lastTimestamp: ts, message });
+            return;
+          }
+          const ev = {
+            apiVersion: 'v1', kind: 'Event', metadata: { name, namespace }, involvedObject: involved, reason, message, type,
+            source: { component: this.component, ...(this.host ? { host: this.host } : {}) }, firstTimestamp: ts, lastTimestamp: ts, count: 1,
+            reportingComponent: this.component, reportingInstance: this.host,
+          };
+          await this.events.create(namespace, ev);
+          this.remember(this.seen, key, { name, namespace, count: 1, firstTimestamp: ts, at: now });
           return;
+        } catch (e) {
+          // Events are best-effort, as in client-go: a refusal is final, a transport failure is retried.
+          if (e instanceof StatusError) {
+            if (e.reason !== 'AlreadyExists' && !this.closed) process.emitWarning(`${this.component}: server rejected event ${reason} about ${involved.kind}/${involved.name} (will not retry): ${e.message}`);
+            return;
+          }
+          if (tries >= MAX_TRIES || this.closed) {
+            if (!this.closed) process.emitWarning(`${this.component}: unable to write event ${reason} about ${involved.kind}/${involved.name} after ${tries} tries: ${(e as Error)?.message ?? e}`);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, RETRY_MS));
         }
-        const name = `${involved.name}.${(BigInt(now) * 1_000_000n + BigInt(this.seen.size % 1_000_000)).toString(16)}`;
-        const ev = {
-          apiVersion: 'v1', kind: 'Event', metadata: { name, namespace }, involvedObject: involved, reason, message, type,
-          source: { component: this.component, ...(this.host ? { host: this.host } : {}) }, firstTimestamp: ts, lastTimestamp: ts, count: 1,
-          reportingComponent: this.component, reportingInstance: this.host,
-        };
-        await this.events.create(namespace, ev);
-        this.remember(this.seen, key, { name, namespace, count: 1, firstTimestamp: ts, at: now });
-      } catch { /* events are best-effort, as in client-go */ }
+      }
     });
     this.pending.set(key, run);
     void run.then(() => { if (this.pending.get(key) === run) this.pending.delete(key); });
   }
+
+  /** Set when the component stops: no more retries or warnings. */
+  closed = false;
 
   /** Resolves when every event recorded so far has been written (for tests and shutdown). */
   async flush(): Promise<void> { while (this.pending.size) await Promise.all([...this.pending.values()]); }
