@@ -14,11 +14,31 @@ export function profileArgs(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-/** CPU seconds (user + system, every thread) a process has used so far, from /proc. */
-export function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU seconds (user + system) a process, or one of its threads, has used so far, from /proc. */
+export function cpuSeconds(pid: number, tid?: number): number {
+  const f = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/**
+ * The load generator: `total` operations, `inFlight` at a time; an operation that resolves false
+ * counts as failed. Returns ops/s, each operation's latency (ms) and the failures.
+ */
+export async function drive(total: number, inFlight: number, op: (i: number) => Promise<boolean | void>): Promise<{ opsPerSec: number; lat: number[]; failures: number }> {
+  const lat: number[] = [];
+  let next = 0, failures = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= total) return;
+      const s = performance.now();
+      if ((await op(i)) === false) failures++;
+      lat.push(performance.now() - s);
+    }
+  }));
+  return { opsPerSec: total / ((performance.now() - t0) / 1000), lat, failures };
 }
 
 export interface Row { name: string; value: number; unit: string; target?: string; note?: string }

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { APISERVER_ONLY, profileArgs } from '../lib/harness.js';
+import { APISERVER_ONLY, profileArgs, drive } from '../lib/harness.js';
 import { startSkiffServer, type SkiffServer } from '../../test/support/skiff-server.js';
 import { H2Client, percentile, median } from '../lib/h2client.js';
 import type { Row, Scenario } from '../lib/harness.js';
@@ -28,33 +28,13 @@ function pod(ns: string, name: string): string {
     spec: { containers: [{ name: 'app', image: 'registry.local/doctor-backend:v1', ports: [{ containerPort: 8000 }], resources: { requests: { cpu: '100m', memory: '128Mi' } } }] } });
 }
 
-/** Run `total` requests with `inFlight` concurrent; returns ops/s and latencies (ms). */
-async function drive(total: number, inFlight: number, op: (i: number) => Promise<void>): Promise<{ opsPerSec: number; lat: number[] }> {
-  const lat: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      const s = performance.now();
-      await op(i);
-      lat.push(performance.now() - s);
-    }
-  }));
-  return { opsPerSec: total / ((performance.now() - t0) / 1000), lat };
-}
-
 async function createLoad(srv: SkiffServer, total: number, ns: string, label: string): Promise<Row[]> {
   const c = new H2Client(srv.url, srv.tls);
   await c.request('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
   // Warm-up: JIT, TLS, caches.
   await drive(500, IN_FLIGHT, async (i) => { await c.request('POST', `/api/v1/namespaces/${ns}/configmaps`, configMap(ns, `warm-${i}`)); });
-  let failures = 0;
-  const r = await drive(total, IN_FLIGHT, async (i) => {
-    const res = await c.request('POST', `/api/v1/namespaces/${ns}/configmaps`, configMap(ns, `cm-${i}`));
-    if (res.status !== 201) failures++;
-  });
+  const r = await drive(total, IN_FLIGHT, async (i) => (await c.request('POST', `/api/v1/namespaces/${ns}/configmaps`, configMap(ns, `cm-${i}`))).status === 201);
+  const failures = r.failures;
   c.close();
   return [
     { name: `${label} creates/s (${IN_FLIGHT} in flight)`, value: r.opsPerSec, unit: 'ops/s', target: label.includes('sqlite') ? '>= 3000' : undefined, note: failures ? `${failures} failed` : undefined },

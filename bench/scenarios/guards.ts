@@ -8,7 +8,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APISERVER_ONLY, profileArgs, cpuSeconds } from '../lib/harness.js';
+import { APISERVER_ONLY, profileArgs, cpuSeconds, drive } from '../lib/harness.js';
 import { startSkiffServer, type SkiffServer } from '../../test/support/skiff-server.js';
 import { H2Client, percentile, median } from '../lib/h2client.js';
 import type { Row, Scenario } from '../lib/harness.js';
@@ -75,22 +75,6 @@ function pod(ns: string, name: string): string {
     spec: { containers: [{ name: 'app', image: 'registry.local/doctor-backend:v1', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] } });
 }
 
-async function drive(total: number, op: (i: number) => Promise<boolean>): Promise<{ opsPerSec: number; lat: number[]; failures: number }> {
-  const lat: number[] = [];
-  let next = 0, failures = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      const s = performance.now();
-      if (!(await op(i))) failures++;
-      lat.push(performance.now() - s);
-    }
-  }));
-  return { opsPerSec: total / ((performance.now() - t0) / 1000), lat, failures };
-}
-
 async function waitFor(fn: () => Promise<boolean>, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await fn())) {
@@ -130,7 +114,7 @@ async function slice(c: Config, ns: string, n: number, prefix = 'pod'): Promise<
   const base = c.made;
   c.made += n;
   const cpu0 = cpuSeconds(c.srv.proc.pid!);
-  const r = await drive(n, async (i) => (await c.client.request('POST', `/api/v1/namespaces/${ns}/pods`, pod(ns, `${prefix}-${base + i}`))).status === 201);
+  const r = await drive(n, IN_FLIGHT, async (i) => (await c.client.request('POST', `/api/v1/namespaces/${ns}/pods`, pod(ns, `${prefix}-${base + i}`))).status === 201);
   if (prefix !== 'pod') return;
   c.rates.push(r.opsPerSec);
   c.cpuMs.push((cpuSeconds(c.srv.proc.pid!) - cpu0) * 1000 / n);

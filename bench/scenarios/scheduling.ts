@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { startSkiffServer, type SkiffServer } from '../../test/support/skiff-server.js';
 import { startSkiff, type SkiffProcess } from '../../test/support/skiff-process.js';
 import { H2Client, percentile } from '../lib/h2client.js';
-import { profileArgs, type Row, type Scenario } from '../lib/harness.js';
+import { profileArgs, cpuSeconds, type Row, type Scenario } from '../lib/harness.js';
 
 const IN_FLIGHT = 64;
 
@@ -91,9 +91,8 @@ async function schedulerThroughput(nodes: number, pods: number): Promise<Row[]> 
  * second number says whether the API server's event loop was busy or starved.
  */
 function threadTimes(pid: number): { main: number; all: number; waited: number } {
-  const ticks = (path: string) => { const f = readFileSync(path, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
   try {
-    return { main: ticks(`/proc/${pid}/task/${pid}/stat`), all: ticks(`/proc/${pid}/stat`), waited: Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9 };
+    return { main: cpuSeconds(pid, pid), all: cpuSeconds(pid), waited: Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9 };
   } catch { return { main: NaN, all: NaN, waited: NaN }; }
 }
 

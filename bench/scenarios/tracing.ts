@@ -11,7 +11,7 @@
  */
 import { startSkiffServer, type SkiffServer } from '../../test/support/skiff-server.js';
 import { H2Client, percentile } from '../lib/h2client.js';
-import { APISERVER_ONLY, type Row, type Scenario } from '../lib/harness.js';
+import { APISERVER_ONLY, drive, type Row, type Scenario } from '../lib/harness.js';
 import { configFromKubeconfig } from '../../src/client/transport.js';
 import { newClientset } from '../../src/client/clientset.js';
 
@@ -30,18 +30,8 @@ function pod(ns: string, name: string): string {
 
 async function createsPerSec(srv: SkiffServer, ns: string, prefix: string, total: number, kind: 'pods' | 'configmaps' = 'pods'): Promise<number> {
   const c = new H2Client(srv.url, srv.tls);
-  let next = 0;
-  let failures = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      const r = await c.request('POST', `/api/v1/namespaces/${ns}/${kind}`, kind === 'pods' ? pod(ns, `${prefix}-${i}`) : configMap(ns, `${prefix}-${i}`));
-      if (r.status !== 201) failures++;
-    }
-  }));
-  const rate = total / ((performance.now() - t0) / 1000);
+  const { opsPerSec: rate, failures } = await drive(total, IN_FLIGHT, async (i) =>
+    (await c.request('POST', `/api/v1/namespaces/${ns}/${kind}`, kind === 'pods' ? pod(ns, `${prefix}-${i}`) : configMap(ns, `${prefix}-${i}`))).status === 201);
   c.close();
   if (failures) throw new Error(`${failures} creates failed`);
   return rate;
