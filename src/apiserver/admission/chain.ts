@@ -17,26 +17,21 @@ export function admissionChain(plugins: AdmissionPlugin[]): AdmissionChain & { r
   const validating = plugins.filter((p) => p.validate);
   // Span names and attributes made once, not per request.
   const names = new Map(plugins.map((p) => [p, `admission/${p.name}`]));
+  /** Run one phase's plugins in order; with a recording trace, each in a span of its own. */
+  async function run(list: AdmissionPlugin[], phase: typeof MUTATING | typeof VALIDATING, a: AdmissionAttributes): Promise<void> {
+    const t = a.trace?.recording ? a.trace : undefined;
+    const step = phase === MUTATING ? 'admit' : 'validate';
+    for (const p of list) {
+      if (!p.handles(a)) continue;
+      if (!t) { await p[step]!(a); continue; }
+      const s = t.child(names.get(p)!, phase);
+      try { await p[step]!(a); } catch (e) { s.setAttribute('error', String((e as Error)?.message ?? e)); throw e; } finally { s.end(); }
+    }
+  }
   return {
     plugins,
-    async admit(a: AdmissionAttributes) {
-      const t = a.trace?.recording ? a.trace : undefined;
-      for (const p of mutating) {
-        if (!p.handles(a)) continue;
-        if (!t) { await p.admit!(a); continue; }
-        const s = t.child(names.get(p)!, MUTATING);
-        try { await p.admit!(a); } catch (e) { s.setAttribute('error', String((e as Error)?.message ?? e)); throw e; } finally { s.end(); }
-      }
-    },
-    async validate(a: AdmissionAttributes) {
-      const t = a.trace?.recording ? a.trace : undefined;
-      for (const p of validating) {
-        if (!p.handles(a)) continue;
-        if (!t) { await p.validate!(a); continue; }
-        const s = t.child(names.get(p)!, VALIDATING);
-        try { await p.validate!(a); } catch (e) { s.setAttribute('error', String((e as Error)?.message ?? e)); throw e; } finally { s.end(); }
-      }
-    },
+    admit: (a: AdmissionAttributes) => run(mutating, MUTATING, a),
+    validate: (a: AdmissionAttributes) => run(validating, VALIDATING, a),
   };
 }
 
